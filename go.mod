@@ -1,0 +1,3 @@
+module github.com/magazin-archiv/magazin
+
+go 1.26

@@ -1,0 +1,93 @@
+// Package store defines the Store interface through which magazin keeps every
+// archival object, the optional capabilities a backend may offer, and Open,
+// which turns a store URL into a backend.
+//
+// Contract of every Store:
+//   - Keys are slash-separated, relative, without "." or ".." segments and
+//     without a leading or trailing slash.
+//   - Put never overwrites: putting the same key with the same SHA-512 is a
+//     no-op; with a different digest it fails with an error matching
+//     fs.ErrExist. Put verifies the SHA-512 while streaming and stores
+//     nothing when it does not match (ErrDigestMismatch) or when fewer or
+//     more than size bytes arrive (ErrSizeMismatch).
+//   - A missing key is an error matching fs.ErrNotExist, wrapped in an
+//     *fs.PathError.
+//   - List yields objects under a prefix in lexical key order; breaking out
+//     of the loop releases all resources.
+//   - All methods honour context cancellation.
+//   - Implementations are safe for concurrent use.
+package store
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+// Info describes a stored object.
+type Info = preservation.ObjectInfo
+
+// Errors shared by all backends, checked with errors.Is.
+var (
+	// ErrDigestMismatch: the content did not have the SHA-512 the caller declared.
+	ErrDigestMismatch = errors.New("store: sha512 digest mismatch")
+	// ErrSizeMismatch: the content did not have the length the caller declared.
+	ErrSizeMismatch = errors.New("store: size mismatch")
+	// ErrUnsupported: the backend lacks an optional capability.
+	ErrUnsupported = errors.New("store: operation not supported")
+	// ErrInvalidKey: the key is not a valid store key.
+	ErrInvalidKey = errors.New("store: invalid key")
+)
+
+// Store is a flat key space of immutable objects.
+type Store interface {
+	// Put stores size bytes from r under key. sha512 is the lower-case hex
+	// SHA-512 the content must have.
+	Put(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (Info, error)
+	// Get opens the object under key. The caller closes the reader.
+	Get(ctx context.Context, key string) (io.ReadCloser, Info, error)
+	// Stat describes the object under key.
+	Stat(ctx context.Context, key string) (Info, error)
+	// List yields every object whose key starts with prefix, in lexical order.
+	List(ctx context.Context, prefix string) iter.Seq2[Info, error]
+	// String names the store for messages, e.g. its URL without secrets.
+	String() string
+}
+
+// RangeGetter is implemented by stores that can read part of an object.
+type RangeGetter interface {
+	// GetRange opens length bytes of key starting at offset; length < 0
+	// means to the end.
+	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
+}
+
+// Remover is implemented by stores that may delete objects. It is used only
+// for staging areas, never for archival objects.
+type Remover interface {
+	Remove(ctx context.Context, key string) error
+}
+
+// ValidKey reports whether key is a valid store key.
+func ValidKey(key string) bool {
+	if key == "" || len(key) > 1024 || key[0] == '/' || key[len(key)-1] == '/' {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(key); i++ {
+		if i == len(key) || key[i] == '/' {
+			seg := key[start:i]
+			if seg == "" || seg == "." || seg == ".." {
+				return false
+			}
+			start = i + 1
+			continue
+		}
+		if key[i] == 0 || key[i] == '\\' {
+			return false
+		}
+	}
+	return true
+}
