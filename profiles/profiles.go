@@ -1,0 +1,68 @@
+// Package profiles defines the transfer model that every submission profile
+// (xdomea, E-ARK, BagIt, plain folder) reads a submission into, and the
+// Profile interface they implement.
+//
+// Contract: profiles only read an already unpacked submission directory in
+// staging; they never write, never follow symbolic links out of the
+// directory, and report every finding as a coded preservation.Problem
+// instead of failing early where the rest of the package can still be
+// checked.
+package profiles
+
+import (
+	"context"
+
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+// Profile recognises and reads one kind of submission package.
+type Profile interface {
+	// Name is the profile's name as used by --profile ("folder", "bagit", ...).
+	Name() string
+	// Detect reports whether the unpacked submission at root looks like
+	// this profile's package. It must be cheap (a few stat calls).
+	Detect(root string) bool
+	// Read reads the submission at root into a Transfer. Problems found in
+	// the package go into Transfer.Problems; the error is reserved for
+	// failures that stop reading altogether (I/O errors, cancellation).
+	Read(ctx context.Context, root string) (*Transfer, error)
+}
+
+// Transfer is a submission read by a profile: what will become one or more
+// AIPs.
+type Transfer struct {
+	// Profile is the name of the profile that read it.
+	Profile string
+	// Title is a human-readable title for the submission (from its
+	// metadata, else the package name).
+	Title string
+	// Files are the payload files, in lexical order of Name.
+	Files []File
+	// Metadata are the submission's own metadata files (bag-info.txt,
+	// manifests, METS, the xdomea message...). They are kept in the AIP
+	// under metadata/submission/ by their Name.
+	Metadata []File
+	// Description holds descriptive fields extracted from the submission
+	// (e.g. "Source-Organization", "Bagging-Date", "title"); it goes into
+	// the AIP's description record.
+	Description map[string]any
+	// Problems are the coded findings; any error-severity problem rejects
+	// the submission.
+	Problems preservation.Problems
+}
+
+// File is one file of a Transfer.
+type File struct {
+	// Name is the file's path relative to the submission payload,
+	// slash separated, as it will be archived (e.g. "Akte 1/Brief.pdf").
+	Name string
+	// Path is the file's absolute path on disk in staging.
+	Path string
+	// Size is the size found on disk.
+	Size int64
+	// Declared maps a digest algorithm ("md5", "sha1", "sha256", "sha512")
+	// to the lower-case hex digest the submission declares for the file.
+	// The ingest pipeline computes these in its one read of the file and
+	// reports a mismatch as a fixity problem.
+	Declared map[string]string
+}
