@@ -1,10 +1,15 @@
 // Package store defines the Store interface through which magazin keeps every
-// archival object, the optional capabilities a backend may offer, and Open,
-// which turns a store URL into a backend.
+// archival object, the optional capabilities a backend may offer, and small
+// helpers shared by the backends. The backends live in the sub-packages fs,
+// s3 and mem; location.Open turns a store URL into one of them, and
+// storetest holds the conformance suite every backend passes.
 //
 // Contract of every Store:
-//   - Keys are slash-separated, relative, without "." or ".." segments and
-//     without a leading or trailing slash.
+//   - Keys are slash-separated, relative, valid UTF-8, without "." or ".."
+//     segments and without a leading or trailing slash (see ValidKey).
+//   - A backend that stores keys as paths (fs, or an S3 server on a file
+//     system) cannot hold both "a/b" and "a/b/c"; it refuses the second with
+//     an error matching ErrKeyConflict.
 //   - Put never overwrites: putting the same key with the same SHA-512 is a
 //     no-op; with a different digest it fails with an error matching
 //     fs.ErrExist. Put verifies the SHA-512 while streaming and stores
@@ -23,6 +28,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"unicode/utf8"
 
 	"github.com/magazin-archiv/magazin/preservation"
 )
@@ -40,6 +46,9 @@ var (
 	ErrUnsupported = errors.New("store: operation not supported")
 	// ErrInvalidKey: the key is not a valid store key.
 	ErrInvalidKey = errors.New("store: invalid key")
+	// ErrKeyConflict: the backend cannot hold the key next to an existing
+	// key that is a path prefix of it, or that it is a path prefix of.
+	ErrKeyConflict = errors.New("store: key conflicts with an existing key")
 )
 
 // Store is a flat key space of immutable objects.
@@ -60,12 +69,14 @@ type Store interface {
 // RangeGetter is implemented by stores that can read part of an object.
 type RangeGetter interface {
 	// GetRange opens length bytes of key starting at offset; length < 0
-	// means to the end.
+	// means to the end. A range reaching past the end is cut short; an
+	// offset past the end is an error.
 	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 }
 
 // Remover is implemented by stores that may delete objects. It is used only
-// for staging areas, never for archival objects.
+// for staging areas, never for archival objects. Removing a missing key is
+// not an error.
 type Remover interface {
 	Remove(ctx context.Context, key string) error
 }
@@ -89,5 +100,5 @@ func ValidKey(key string) bool {
 			return false
 		}
 	}
-	return true
+	return utf8.ValidString(key)
 }
