@@ -168,3 +168,23 @@ func (e *RejectedError) Error() string {
 	}
 	return fmt.Sprintf("submission rejected (%d problems, first: %s)", len(e.Problems), first)
 }
+
+// Progress receives progress reports from long-running library calls
+// (ingest, verify, rebuild). Implementations must be safe for concurrent
+// use. Libraries never print; the CLI renders a bar, the daemon exposes
+// counters.
+type Progress interface {
+	// SetTotal announces the amount of work (files, objects or bytes).
+	SetTotal(n int64)
+	// Add reports n more units done.
+	Add(n int64)
+}
+
+// NoProgress discards progress reports.
+type NoProgress struct{}
+
+// SetTotal implements Progress.
+func (NoProgress) SetTotal(int64) {}
+
+// Add implements Progress.
+func (NoProgress) Add(int64) {}

@@ -1,0 +1,22 @@
+// Package aip builds, reads and validates magazin's archival information
+// packages: OCFL 1.1 objects in an OCFL storage root under "ocfl/" in every
+// store, laid out with storage layout extension 0004 (hashed n-tuple) and
+// sha512 digests.
+//
+// An AIP's logical content is
+//
+//	METS.xml                                  structure and file list with checksums
+//	metadata/descriptive/description.json     magazin's description record
+//	metadata/submission/...                   the submission's own metadata files
+//	metadata/preservation/premis.xml          PREMIS 3: objects, events, agents
+//	representations/original/data/...         the submitted files under their original names
+//
+// Invariants:
+//   - Objects are written in crash-safe order: content files, the version
+//     inventory and its sidecar, the root inventory, and the root sidecar
+//     last. An object whose root sidecar is missing or does not match is
+//     incomplete and is never read as an AIP.
+//   - Nothing already stored is ever overwritten (the Store refuses), so a
+//     retried write after a crash completes the same object.
+//   - Every AIP passes an OCFL 1.1 validator with no errors and no warnings.
+package aip

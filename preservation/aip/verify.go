@@ -1,0 +1,56 @@
+package aip
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/store"
+)
+
+// Verification is the outcome of verifying one AIP in one store.
+type Verification struct {
+	ID    string `json:"id"`
+	Store string `json:"store"`
+	OK    bool   `json:"ok"`
+	// Problems are coded findings: "OCFL_Exxx"/"OCFL_Wxxx" from the OCFL
+	// validator (which re-reads every content file and checks its digest)
+	// and AIP_INCOMPLETE / AIP_MISSING.
+	Problems preservation.Problems `json:"problems,omitempty"`
+}
+
+// Verify re-reads the whole object id from st and validates it as an OCFL
+// 1.1 object, checking every content file's digest. Only a cancelled
+// context or an unusable store is returned as error; everything found in
+// the object is reported in the Verification.
+func Verify(ctx context.Context, st store.Store, id string) (*Verification, error) {
+	v := &Verification{ID: id, Store: st.String()}
+	root := ObjectKey(id)
+	fsys := NewStoreFS(ctx, st, root)
+	if _, err := fsys.ReadDir("."); err != nil || !hasObject(ctx, st, root) {
+		v.Problems = append(v.Problems, preservation.Problem{Code: "AIP_MISSING", Severity: preservation.SeverityError,
+			Path: root, Message: fmt.Sprintf("object %s not found in %s", id, st)})
+		return v, ctx.Err()
+	}
+	res := ValidateObject(ctx, fsys, ".")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, e := range res.Errors {
+		v.Problems = append(v.Problems, preservation.Problem{Code: "OCFL_" + e.Code, Severity: preservation.SeverityError, Path: e.Path, Message: e.Message})
+	}
+	for _, w := range res.Warnings {
+		v.Problems = append(v.Problems, preservation.Problem{Code: "OCFL_" + w.Code, Severity: preservation.SeverityWarning, Path: w.Path, Message: w.Message})
+	}
+	if _, err := ReadHead(ctx, st, id); err != nil {
+		v.Problems = append(v.Problems, preservation.Problem{Code: "AIP_INCOMPLETE", Severity: preservation.SeverityError,
+			Path: root, Message: err.Error()})
+	}
+	v.OK = !v.Problems.HasErrors()
+	return v, nil
+}
+
+func hasObject(ctx context.Context, st store.Store, root string) bool {
+	_, err := st.Stat(ctx, root+"/"+objectDecl)
+	return err == nil
+}
