@@ -1,0 +1,52 @@
+// Package bagit implements the "bagit" submission profile: a bag as
+// defined by RFC 8493 ("The BagIt File Packaging Format", V1.0), also
+// reading bags of the earlier drafts 0.93-0.97.
+//
+// This is the basic profile. It checks what makes a bag complete and safe
+// to archive; full conformance (other tag file encodings, Unicode
+// normalisation of names, fetching) is left to a later change, and the
+// parsing functions are exported so that it can grow there.
+//
+// Contract:
+//
+//   - Detect reports whether root holds a regular file bagit.txt.
+//   - Read never follows symbolic links and never writes. It reads the tag
+//     files (bagit.txt, bag-info.txt, manifests, tag manifests, fetch.txt)
+//     but not the payload: payload digests are not verified here. Instead
+//     the digests the payload manifests declare go into File.Declared
+//     (algorithm -> lower-case hex) for the supported algorithms md5,
+//     sha1, sha256 and sha512, and the ingest pipeline compares them in its
+//     single read per file. Tag files are small: their tag manifest digests
+//     are verified in Read (BAGIT_TAG_DIGEST).
+//   - Files are the regular files below data/, named relative to data/
+//     (slash separated) and sorted by Name. Metadata are all other regular
+//     files of the bag (bagit.txt, bag-info.txt, manifests, tag manifests,
+//     fetch.txt, other tag files and tag directories), named relative to
+//     the bag root and sorted; their Declared digests come from the tag
+//     manifests.
+//   - Description holds every bag-info.txt element (package-info.txt before
+//     BagIt 0.96) and "BagIt-Version". Labels are case-insensitive: the
+//     reserved labels of RFC 8493 §2.2.2 get their canonical spelling,
+//     others the first spelling seen; a repeated label gives a []string,
+//     a single one a string. Continuation lines are joined by single spaces.
+//   - Title is External-Description, else External-Identifier, else the
+//     name of the bag directory.
+//   - Manifest paths are percent-decoded per RFC 8493 §2.1.3 (only %0D,
+//     %0A and %25; other "%" are literal), a leading "./" is tolerated with
+//     a warning, so is md5sum's binary marker "*". Lines may end in LF,
+//     CRLF or CR.
+//
+// Problem codes (docs/problem-codes.md has the full list) are errors
+// unless noted: BAGIT_NO_DECLARATION, BAGIT_DECLARATION, BAGIT_ENCODING,
+// BAGIT_NO_PAYLOAD, BAGIT_NO_MANIFEST, BAGIT_ALGORITHM (warning),
+// BAGIT_MANIFEST_SYNTAX, BAGIT_DUPLICATE (a warning before BagIt 1.0 when
+// both entries agree), BAGIT_BAD_PATH, BAGIT_DOT_PATH (warning),
+// BAGIT_BINARY_MARKER (warning), BAGIT_UNLISTED, BAGIT_MISSING,
+// BAGIT_BAGINFO_SYNTAX, BAGIT_OXUM, BAGIT_FETCH, BAGIT_LINK, BAGIT_SPECIAL,
+// BAGIT_TAG_MISSING, BAGIT_TAG_DIGEST, BAGIT_TOO_LARGE.
+//
+// Policy decisions that go beyond RFC 8493: a non-empty fetch.txt is an
+// error (magazin never fetches; a submission must be complete), tag files
+// must be UTF-8, and a bag needs at least one payload manifest of a
+// supported algorithm so that its fixity can be checked.
+package bagit
