@@ -629,3 +629,22 @@ func codeOf(name string) string {
 	}
 	return strings.Join(words, "_")
 }
+
+// TestCodesDocumented checks that every problem code is documented in
+// docs/problem-codes.md.
+func TestCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "problem-codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{
+		CodeNoDeclaration, CodeDeclaration, CodeEncoding, CodeNoPayload, CodeNoManifest, CodeAlgorithm,
+		CodeManifestSyntax, CodeDuplicate, CodeBadPath, CodeDotPath, CodeBinaryMarker, CodeUnlisted,
+		CodeMissing, CodeBagInfo, CodeOxum, CodeFetch, CodeLink, CodeSpecial, CodeTagMissing,
+		CodeTagDigest, CodeTooLarge,
+	} {
+		if !strings.Contains(string(doc), "`"+code+"`") {
+			t.Errorf("%s is not documented in docs/problem-codes.md", code)
+		}
+	}
+}

@@ -312,3 +312,17 @@ func corpusDir(t *testing.T) string {
 	t.Skip("corpus not found: no shared/corpus in any parent directory; skipping corpus test")
 	return ""
 }
+
+// TestCodesDocumented checks that every problem code is documented in
+// docs/problem-codes.md.
+func TestCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "problem-codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{CodeLink, CodeSpecial, CodeEmpty, CodeName, CodeEmptyDir} {
+		if !strings.Contains(string(doc), "`"+code+"`") {
+			t.Errorf("%s is not documented in docs/problem-codes.md", code)
+		}
+	}
+}
