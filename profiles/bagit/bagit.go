@@ -51,10 +51,14 @@ const (
 	CodeTooLarge       = "BAGIT_TOO_LARGE"       // tag file too large to be parsed
 )
 
-// Algorithms are the digest algorithms whose manifests the profile reads
-// into File.Declared and whose tag manifests it verifies, in order of
-// preference. Manifests of other algorithms are reported as BAGIT_ALGORITHM.
-var Algorithms = []string{"sha512", "sha256", "sha1", "md5"}
+// algorithms are the supported digest algorithms, in order of preference.
+var algorithms = []string{"sha512", "sha256", "sha1", "md5"}
+
+// Algorithms returns the digest algorithms whose payload manifests the
+// profile reads into File.Declared and whose tag manifests it verifies, in
+// order of preference. Manifests of other algorithms are reported as
+// BAGIT_ALGORITHM.
+func Algorithms() []string { return slices.Clone(algorithms) }
 
 // maxTagFile bounds the tag files the profile parses (declaration,
 // bag-info, manifests, fetch.txt) so that a hostile bag cannot exhaust
@@ -380,7 +384,7 @@ func manifestAlgorithm(name, prefix string) string {
 	return name[len(prefix) : len(name)-len(".txt")]
 }
 
-func supported(alg string) bool { return slices.Contains(Algorithms, alg) }
+func supported(alg string) bool { return slices.Contains(algorithms, alg) }
 
 func newHash(alg string) hash.Hash {
 	switch alg {
@@ -479,7 +483,7 @@ func (r *reader) readManifests() error {
 		if !supported(alg) {
 			unsupported = append(unsupported, name)
 			r.warn(CodeAlgorithm, name, "algorithm %q is not supported (supported: %s); its checksums are not verified",
-				alg, strings.Join(Algorithms, ", "))
+				alg, strings.Join(algorithms, ", "))
 		}
 		entries, err := r.parseManifestFile(name, alg, false)
 		if err != nil {
@@ -492,7 +496,7 @@ func (r *reader) readManifests() error {
 			r.error(CodeNoManifest, "", "the bag has no payload manifest manifest-<algorithm>.txt")
 		} else {
 			r.error(CodeNoManifest, "", "the bag has no payload manifest of a supported algorithm (%s), only %s",
-				strings.Join(Algorithms, ", "), strings.Join(unsupported, ", "))
+				strings.Join(algorithms, ", "), strings.Join(unsupported, ", "))
 		}
 	}
 	return nil
@@ -604,7 +608,7 @@ func (r *reader) verifyTagManifests() error {
 		}
 		if !supported(alg) {
 			r.warn(CodeAlgorithm, name, "algorithm %q is not supported (supported: %s); tag files are not verified against it",
-				alg, strings.Join(Algorithms, ", "))
+				alg, strings.Join(algorithms, ", "))
 		}
 		entries, err := r.parseManifestFile(name, alg, true)
 		if err != nil {

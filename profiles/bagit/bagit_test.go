@@ -648,3 +648,19 @@ func TestCodesDocumented(t *testing.T) {
 		}
 	}
 }
+
+func TestAlgorithms(t *testing.T) {
+	a := Algorithms()
+	if !slices.Equal(a, []string{"sha512", "sha256", "sha1", "md5"}) {
+		t.Errorf("Algorithms() = %v", a)
+	}
+	a[0] = "changed"
+	if Algorithms()[0] != "sha512" {
+		t.Error("Algorithms() shares its slice")
+	}
+	for _, alg := range a[1:] {
+		if newHash(alg) == nil {
+			t.Errorf("no hash for %s", alg)
+		}
+	}
+}
