@@ -456,6 +456,21 @@ func testCancel(t *testing.T, s store.Store) {
 		t.Errorf("List: err = %v, want context.Canceled", listErr)
 	}
 
+	// Cancelled while listing.
+	putAll(t, s, trickyKeys[:5])
+	ctx, cancel = context.WithCancel(t.Context())
+	listErr = nil
+	for _, err := range s.List(ctx, "") {
+		cancel()
+		if err != nil {
+			listErr = err
+			break
+		}
+	}
+	if !errors.Is(listErr, context.Canceled) {
+		t.Errorf("List cancelled midway: err = %v, want context.Canceled", listErr)
+	}
+
 	// Cancelled while the content streams: nothing is stored.
 	big := Data(2, 3<<20)
 	ctx, cancel = context.WithCancel(t.Context())
