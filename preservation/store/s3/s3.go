@@ -354,9 +354,14 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
 		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
 	}
-	// An object already under key decides without reading r.
-	if info, found, err := s.existing(ctx, key, sha512); found || err != nil {
-		return info, err
+	// Before a multipart upload, an object already under key decides
+	// without reading r. A small object is sent right away: the
+	// conditional PUT finds out whether the key is taken, which saves a
+	// request for every new key.
+	if size > s.cfg.PartSize {
+		if info, found, err := s.existing(ctx, key, sha512); found || err != nil {
+			return info, err
+		}
 	}
 	opts, err := s.putOptions(ctx, sha512)
 	if err != nil {
