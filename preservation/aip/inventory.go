@@ -73,7 +73,12 @@ func (inv *Inventory) ContentDir() string {
 // else: use ValidateObject (or Inventory.Validate) for the OCFL rules. The
 // caller bounds the size of data.
 func ParseInventory(data []byte) (*Inventory, error) {
-	if _, err := ocflDecodeJSON(data); err != nil {
+	doc, err := ocflDecodeJSON(data)
+	if err != nil {
+		return nil, fmt.Errorf("aip: inventory: %w", err)
+	}
+	// encoding/json matches keys case-insensitively; OCFL keys are exact.
+	if err := ocflCheckKeyNames(doc); err != nil {
 		return nil, fmt.Errorf("aip: inventory: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -88,6 +93,39 @@ func ParseInventory(data []byte) (*Inventory, error) {
 		}
 	}
 	return inv, nil
+}
+
+// ocflCheckKeyNames checks that the keys of a decoded inventory, its
+// versions and their users are exactly those OCFL defines.
+func ocflCheckKeyNames(doc any) error {
+	check := func(v any, allowed map[string]bool, what string) error {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil // a type error for the typed decoder to report
+		}
+		for k := range m {
+			if !allowed[k] {
+				return fmt.Errorf("%s has key %q, which OCFL does not define", what, k)
+			}
+		}
+		return nil
+	}
+	if err := check(doc, ocflInventoryKeys, "inventory"); err != nil {
+		return err
+	}
+	top, _ := doc.(map[string]any)
+	versions, _ := top["versions"].(map[string]any)
+	for name, v := range versions {
+		if err := check(v, ocflVersionKeys, "version "+name); err != nil {
+			return err
+		}
+		if vm, ok := v.(map[string]any); ok {
+			if err := check(vm["user"], ocflUserKeys, "user of version "+name); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Marshal renders the inventory as indented JSON with a final newline. The

@@ -95,20 +95,30 @@ func insideAny(dir string, roots []string) bool {
 
 // OCFLFixtures returns the directory of the OCFL conformance fixtures in the
 // shared corpus (holding 1.1/{good,warn,bad}-objects and EXPECTED-1.1.tsv),
-// found as shared/corpus/ocfl-fixtures in the working directory or one of its
-// parents — that is, ../shared next to the repository. When it is missing the
-// test is skipped, or fails if the environment variable CI is "true".
+// as found by FindCorpus. When it is missing the test is skipped, or fails if
+// the environment variable CI is "true".
 func OCFLFixtures(t testing.TB) string {
 	t.Helper()
-	return corpusDir(t, "ocfl-fixtures")
+	const name = "ocfl-fixtures"
+	dir := FindCorpus(name)
+	if dir != "" {
+		return dir
+	}
+	msg := "aiptest: shared/corpus/" + name + " not found in the working directory or above (expected ../shared next to the repository)"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
 }
 
-// corpusDir finds shared/corpus/<name> in the working directory or above it.
-func corpusDir(t testing.TB, name string) string {
-	t.Helper()
+// FindCorpus returns the directory shared/corpus/<name> in the working
+// directory or the nearest parent that has one — for a test, ../shared next
+// to the repository — or "" if there is none.
+func FindCorpus(name string) string {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatalf("aiptest: working directory: %v", err)
+		return ""
 	}
 	for {
 		candidate := filepath.Join(dir, "shared", "corpus", name)
@@ -117,14 +127,8 @@ func corpusDir(t testing.TB, name string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			break
+			return ""
 		}
 		dir = parent
 	}
-	msg := "aiptest: shared/corpus/" + name + " not found in the working directory or above (expected ../shared next to the repository)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
 }
