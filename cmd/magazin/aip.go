@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/aip"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/journal"
+)
+
+func aipCommand() *cli.Command {
+	jsonFlag := &cli.BoolFlag{Name: "json", Usage: "print JSON"}
+	return &cli.Command{
+		Name:  "aip",
+		Usage: "inspect, export and verify archival information packages",
+		Subcommands: []*cli.Command{
+			{Name: "list", Usage: "list AIPs", Flags: []cli.Flag{jsonFlag}, Action: aipList},
+			{Name: "show", Usage: "show one AIP", ArgsUsage: "ID", Flags: []cli.Flag{jsonFlag}, Action: aipShow},
+			{Name: "get", Usage: "export an AIP's files (checked) into a directory", ArgsUsage: "ID",
+				Flags: []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "target directory (must not exist)"}}, Action: aipGet},
+			{Name: "verify", Usage: "re-read AIPs in every store and check them (OCFL validation and fixity)", ArgsUsage: "[ID...]",
+				Flags: []cli.Flag{&cli.BoolFlag{Name: "all", Usage: "verify every AIP"}, jsonFlag}, Action: aipVerify},
+		},
+	}
+}
+
+type aipSummary struct {
+	ID      preservation.AIPID `json:"id"`
+	Title   string             `json:"title"`
+	Profile string             `json:"profile"`
+	Created string             `json:"created"`
+	Files   int                `json:"files"`
+	Size    int64              `json:"size"`
+	Version int                `json:"version"`
+}
+
+func aipList(c *cli.Context) error {
+	e, err := open(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	list := []aipSummary{}
+	for a, err := range e.cat.AIPs(c.Context) {
+		if err != nil {
+			return err
+		}
+		list = append(list, aipSummary{ID: a.ID, Title: a.Title, Profile: a.Profile, Created: a.Created.UTC().Format("2006-01-02T15:04:05Z"),
+			Files: len(a.Files), Size: a.Size, Version: a.Version})
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, list)
+	}
+	tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCREATED\tFILES\tBYTES\tTITLE")
+	for _, s := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", s.ID, s.Created, s.Files, s.Size, s.Title)
+	}
+	return tw.Flush()
+}
+
+func aipShow(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("%w: aip show needs one ID", errUsage)
+	}
+	e, err := open(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	a, err := e.cat.AIP(c.Context, c.Args().First())
+	if err != nil {
+		return notFound(err)
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, a)
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "AIP       %s\nTitle     %s\nProfile   %s\nCreated   %s\nVersion   v%d\nFiles     %d (%d bytes)\n",
+		a.ID, a.Title, a.Profile, a.Created.UTC().Format("2006-01-02 15:04:05 UTC"), a.Version, len(a.Files), a.Size)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "\nPUID\tSIZE\tFORMAT\tNAME")
+	for _, f := range a.Files {
+		fmt.Fprintf(tw, "%s\t%d\t%s %s\t%s\n", f.PUID, f.Size, f.FormatName, f.FormatVersion, f.Name)
+	}
+	tw.Flush()
+	vs, err := e.cat.Verifications(c.Context, string(a.ID))
+	if err != nil {
+		return err
+	}
+	for _, v := range vs {
+		state := "ok"
+		if !v.OK {
+			state = "FAILED"
+		}
+		fmt.Fprintf(w, "verified  %s in %s: %s\n", v.Time, v.Store, state)
+	}
+	return nil
+}
+
+func aipGet(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("%w: aip get needs one ID", errUsage)
+	}
+	e, err := open(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	id := c.Args().First()
+	var lastErr error
+	for _, st := range e.stores {
+		n, err := aip.Export(c.Context, st, id, c.String("out"))
+		if err == nil {
+			fmt.Fprintf(c.App.Writer, "exported %d files of %s from %s to %s\n", n, id, st, c.String("out"))
+			return nil
+		}
+		lastErr = err
+		e.cfg.Logger.Warn("export failed, trying next store", "store", st.String(), "err", err)
+	}
+	return notFound(lastErr)
+}
+
+func aipVerify(c *cli.Context) error {
+	e, err := open(c.Context, c)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	ids := c.Args().Slice()
+	if c.Bool("all") {
+		if len(ids) > 0 {
+			return fmt.Errorf("%w: give IDs or --all, not both", errUsage)
+		}
+		for a, err := range e.cat.AIPs(c.Context) {
+			if err != nil {
+				return err
+			}
+			ids = append(ids, string(a.ID))
+		}
+	} else if len(ids) == 0 {
+		return fmt.Errorf("%w: aip verify needs IDs or --all", errUsage)
+	}
+	jr := journal.New(e.stores...)
+	bar := newBar(c, "verify")
+	bar.SetTotal(int64(len(ids) * len(e.stores)))
+	var results []*aip.Verification
+	var entries []journal.Entry
+	failed := 0
+	for _, id := range ids {
+		for _, st := range e.stores {
+			v, err := aip.Verify(c.Context, st, id)
+			if err != nil {
+				return err
+			}
+			bar.Add(1)
+			results = append(results, v)
+			b, _ := json.Marshal(v)
+			entries = append(entries, journal.Entry{Kind: catalog.KindVerify, Subject: id, Data: b})
+			if !v.OK {
+				failed++
+			}
+		}
+	}
+	bar.Finish()
+	if len(entries) > 0 {
+		seg, err := jr.Append(c.Context, entries...)
+		if err != nil {
+			return fmt.Errorf("recording verification in the journal: %w", err)
+		}
+		if err := e.cat.Apply(c.Context, seg); err != nil {
+			return err
+		}
+	}
+	if c.Bool("json") {
+		if results == nil {
+			results = []*aip.Verification{}
+		}
+		if err := writeJSON(c.App.Writer, results); err != nil {
+			return err
+		}
+	} else {
+		for _, v := range results {
+			state := "ok"
+			if !v.OK {
+				state = "FAILED"
+			}
+			fmt.Fprintf(c.App.Writer, "%s %s in %s\n", state, v.ID, v.Store)
+			for _, p := range v.Problems {
+				fmt.Fprintf(c.App.Writer, "  %s\n", p)
+			}
+		}
+		fmt.Fprintf(c.App.Writer, "%d checks, %d failed\n", len(results), failed)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%w: %w: %d verifications failed", errFailed, errReported, failed)
+	}
+	return nil
+}
+
+func notFound(err error) error {
+	if errors.Is(err, catalog.ErrNotFound) {
+		return fmt.Errorf("%w: %v", errFailed, err)
+	}
+	return err
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"github.com/urfave/cli/v2/altsrc"
+
+	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/store"
+	"github.com/magazin-archiv/magazin/preservation/store/location"
+)
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Value: "./magazin-data", EnvVars: []string{"MAGAZIN_DATA"},
+			Usage: "data directory: catalog, index, staging, quarantine and the default store"}),
+		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "store", EnvVars: []string{"MAGAZIN_STORES"},
+			Usage: "store URL (repeatable; replicas): file:///path or s3://bucket/prefix?endpoint=host:port&tls=true"}),
+		&cli.StringFlag{Name: "config", EnvVars: []string{"MAGAZIN_CONFIG"}, Usage: "TOML file with settings (data, store, ...)"},
+		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-files", EnvVars: []string{"MAGAZIN_MAX_FILES"},
+			Usage: "most files and directories one submission may hold (0: default 200000)"}),
+		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "max-ratio", EnvVars: []string{"MAGAZIN_MAX_RATIO"},
+			Usage: "highest ZIP expansion ratio accepted (0: default 200)"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"MAGAZIN_LOG_LEVEL"}, Usage: "debug, info, warn or error"}),
+	}
+}
+
+// loadConfigFile fills flags not given on the command line or in the
+// environment from the TOML file named by --config.
+func loadConfigFile(flags []cli.Flag) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		if c.String("config") == "" {
+			return nil
+		}
+		if err := altsrc.InitInputSourceWithContext(flags, altsrc.NewTomlSourceFromFlagFunc("config"))(c); err != nil {
+			return fmt.Errorf("%w: --config: %v", errUsage, err)
+		}
+		return nil
+	}
+}
+
+// Config is what the flags say, resolved.
+type Config struct {
+	DataDir string
+	Stores  []string
+	// MaxFiles and MaxRatio override the unpack limits when > 0.
+	MaxFiles int
+	MaxRatio float64
+	Logger   *slog.Logger
+}
+
+func configFrom(c *cli.Context) (Config, error) {
+	data, err := filepath.Abs(c.String("data"))
+	if err != nil {
+		return Config{}, fmt.Errorf("%w: --data: %v", errUsage, err)
+	}
+	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio")}
+	if len(cfg.Stores) == 0 {
+		cfg.Stores = []string{"file://" + filepath.Join(data, "store")}
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return Config{}, fmt.Errorf("%w: --log-level: %v", errUsage, err)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	return cfg, nil
+}
+
+// env holds the opened parts of the archive.
+type env struct {
+	cfg    Config
+	stores []store.Store
+	cat    *catalog.Catalog
+}
+
+// open opens the stores and the catalog.
+func open(ctx context.Context, c *cli.Context) (*env, error) {
+	cfg, err := configFrom(c)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{cfg: cfg}
+	for _, u := range cfg.Stores {
+		openFn := location.Open
+		if !strings.HasPrefix(u, "s3://") {
+			// A local directory store is made on first use; buckets are
+			// created only by an explicit `magazin store init`.
+			openFn = location.Init
+		}
+		st, err := openFn(ctx, u, os.Getenv)
+		if err != nil {
+			return nil, fmt.Errorf("%w: store %s: %v (for S3: run `magazin store init` first)", errUsage, location.Redact(u), err)
+		}
+		e.stores = append(e.stores, st)
+	}
+	e.cat, err = catalog.Open(catalog.DefaultDir(cfg.DataDir), cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return e, nil
+}
+
+func (e *env) Close() error {
+	if e.cat != nil {
+		return e.cat.Close()
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/ingest"
+	"github.com/magazin-archiv/magazin/ingest/identify"
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, folder, bagit"}
+
+func ingestCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "ingest",
+		Usage:     "ingest submission packages (directories or ZIP files) into AIPs",
+		ArgsUsage: "PATH...",
+		Flags:     []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return fmt.Errorf("%w: ingest needs at least one PATH", errUsage)
+			}
+			e, in, err := newIngester(c)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			type report struct {
+				Path       string                `json:"path"`
+				OK         bool                  `json:"ok"`
+				Result     *ingest.Result        `json:"result,omitempty"`
+				Problems   preservation.Problems `json:"problems,omitempty"`
+				Quarantine string                `json:"quarantine,omitempty"`
+				Error      string                `json:"error,omitempty"`
+			}
+			var reports []report
+			failed := false
+			for _, p := range c.Args().Slice() {
+				bar := newBar(c, "ingest "+p)
+				res, err := in.Ingest(c.Context, p, c.String("profile"), bar)
+				bar.Finish()
+				r := report{Path: p, OK: err == nil, Result: res}
+				var rej *preservation.RejectedError
+				switch {
+				case err == nil:
+				case errors.As(err, &rej):
+					r.Problems, r.Quarantine, failed = rej.Problems, rej.Quarantine, true
+				case errors.Is(err, ingest.ErrUsage):
+					return fmt.Errorf("%w: %v", errUsage, err)
+				default:
+					return err
+				}
+				reports = append(reports, r)
+				if !c.Bool("json") {
+					printIngest(c.App.Writer, r.Path, res, rej)
+				}
+			}
+			if c.Bool("json") {
+				if err := writeJSON(c.App.Writer, reports); err != nil {
+					return err
+				}
+			}
+			if failed {
+				return fmt.Errorf("%w: %w: some submissions were rejected", errFailed, errReported)
+			}
+			return nil
+		},
+	}
+}
+
+func printIngest(w io.Writer, path string, res *ingest.Result, rej *preservation.RejectedError) {
+	switch {
+	case rej != nil:
+		fmt.Fprintf(w, "REJECTED %s (kept in quarantine: %s)\n", path, rej.Quarantine)
+		for _, p := range rej.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	case res.Existing:
+		fmt.Fprintf(w, "already archived %s as %s\n", path, res.AIP.ID)
+	default:
+		fmt.Fprintf(w, "ingested %s as %s (%d files, profile %s)\n", path, res.AIP.ID, len(res.AIP.Files), res.Profile)
+		for _, p := range res.Problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+	}
+}
+
+func validateCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "validate",
+		Usage:     "validate a submission package without ingesting it",
+		ArgsUsage: "PATH",
+		Flags:     []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"}},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("%w: validate needs exactly one PATH", errUsage)
+			}
+			e, in, err := newIngester(c)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			profile, probs, err := in.Validate(c.Context, c.Args().First(), c.String("profile"), nil)
+			if errors.Is(err, ingest.ErrUsage) {
+				return fmt.Errorf("%w: %v", errUsage, err)
+			}
+			if err != nil {
+				return err
+			}
+			if probs == nil {
+				probs = preservation.Problems{}
+			}
+			valid := !probs.HasErrors()
+			if c.Bool("json") {
+				err = writeJSON(c.App.Writer, map[string]any{"valid": valid, "profile": profile, "problems": probs})
+			} else {
+				verdict := "valid"
+				if !valid {
+					verdict = "INVALID"
+				}
+				fmt.Fprintf(c.App.Writer, "%s: %s (profile %s)\n", c.Args().First(), verdict, profile)
+				for _, p := range probs {
+					fmt.Fprintf(c.App.Writer, "  %s\n", p)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			if !valid {
+				return fmt.Errorf("%w: %w: invalid", errFailed, errReported)
+			}
+			return nil
+		},
+	}
+}
+
+func newIngester(c *cli.Context) (*env, *ingest.Ingester, error) {
+	e, err := open(c.Context, c)
+	if err != nil {
+		return nil, nil, err
+	}
+	id, err := identify.New()
+	if err != nil {
+		e.Close()
+		return nil, nil, err
+	}
+	cfg := ingest.DefaultConfig(e.cfg.DataDir)
+	cfg.Version = version
+	if e.cfg.MaxFiles > 0 {
+		cfg.Limits.MaxFiles = e.cfg.MaxFiles
+	}
+	if e.cfg.MaxRatio > 0 {
+		cfg.Limits.MaxRatio = e.cfg.MaxRatio
+	}
+	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger))
+	if err != nil {
+		e.Close()
+		return nil, nil, err
+	}
+	return e, in, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -1,0 +1,80 @@
+// Command magazin is the one binary of the magazin archive: the command
+// line for archivists and operators, and with `magazin serve` the daemon.
+//
+// It stays thin: flags and environment become a Config, the Config builds
+// the library objects, and a single switch maps errors to exit codes
+// (0 success, 1 rejected / invalid / fixity mismatch, 2 usage or
+// environment, 130 interrupted).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	app := newApp()
+	err := app.RunContext(ctx, interspersed(app, os.Args))
+	stop()
+	if err != nil && !errors.Is(err, errReported) {
+		fmt.Fprintln(os.Stderr, "magazin:", err)
+	}
+	os.Exit(exitCode(err))
+}
+
+func newApp() *cli.App {
+	flags := globalFlags()
+	return &cli.App{
+		Name:    "magazin",
+		Usage:   "long-term electronic archive: ingest, preserve and serve records",
+		Version: version,
+		Flags:   flags,
+		Before:  loadConfigFile(flags),
+		Commands: []*cli.Command{
+			ingestCommand(), validateCommand(), aipCommand(), identifyCommand(),
+			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
+	}
+}
+
+// Exit-code classes.
+var (
+	// errFailed: the command ran, and the answer is "no" (rejected,
+	// invalid, mismatch). Exit 1.
+	errFailed = errors.New("failed")
+	// errReported: the failure was already reported to the user.
+	errReported = errors.New("reported")
+	// errUsage: wrong invocation or environment. Exit 2.
+	errUsage = errors.New("usage")
+)
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, context.Canceled):
+		return 130
+	case errors.Is(err, errFailed):
+		return 1
+	default:
+		return 2
+	}
+}
+
+func versionCommand() *cli.Command {
+	return &cli.Command{Name: "version", Usage: "print the version", Action: func(c *cli.Context) error {
+		fmt.Fprintln(c.App.Writer, "magazin", version)
+		return nil
+	}}
+}

@@ -1,0 +1,16 @@
+// Package ingest is magazin's ingest pipeline: receive a submission,
+// unpack it safely into staging, detect and run its profile, read every
+// file once (SHA-512, declared digests and format identification in one
+// pass), build the AIP, write it to every store and read it back, commit
+// it to the catalog and hand it to the search index.
+//
+// Contract:
+//   - A rejected submission gets coded problems and is kept in quarantine
+//     (data dir "quarantine/<job>/"); nothing is written to any store.
+//   - Nothing is written outside the data dir's staging and quarantine
+//     areas before the AIP goes to the stores.
+//   - An AIP becomes visible (catalog, index) only after every store holds
+//     it completely and has been read back.
+//   - Re-submitting identical content returns the existing AIP
+//     (Result.Existing) and never makes a duplicate.
+package ingest

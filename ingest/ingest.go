@@ -1,0 +1,650 @@
+package ingest
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/magazin-archiv/magazin/ingest/identify"
+	"github.com/magazin-archiv/magazin/ingest/unpack"
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/aip"
+	"github.com/magazin-archiv/magazin/preservation/store"
+	"github.com/magazin-archiv/magazin/profiles"
+	"github.com/magazin-archiv/magazin/profiles/bagit"
+	"github.com/magazin-archiv/magazin/profiles/folder"
+)
+
+// Config configures an Ingester.
+type Config struct {
+	// DataDir holds staging/ and quarantine/.
+	DataDir string
+	// Parallel is the number of files read at once (default: CPUs).
+	Parallel int
+	// Limits bound what an unpacked submission may contain.
+	Limits unpack.Limits
+	// Version is magazin's version, recorded as PREMIS agent.
+	Version string
+	// User names who ingests (OCFL version user).
+	User string
+}
+
+// DefaultConfig returns the defaults for a data dir.
+func DefaultConfig(dataDir string) Config {
+	return Config{DataDir: dataDir, Parallel: runtime.NumCPU(), Limits: unpack.DefaultLimits(), Version: "dev", User: "magazin"}
+}
+
+// Catalog is what ingest needs of the catalog.
+type Catalog interface {
+	ByFingerprint(ctx context.Context, fp string) (string, bool, error)
+	AIP(ctx context.Context, id string) (*preservation.AIP, error)
+	PutAIP(ctx context.Context, a *preservation.AIP) error
+}
+
+// Indexer receives every newly stored AIP (access/search satisfies it).
+type Indexer interface {
+	IndexAIP(ctx context.Context, a *preservation.AIP) error
+}
+
+// Ingester runs ingests. It is safe for concurrent use.
+type Ingester struct {
+	cfg      Config
+	stores   []store.Store
+	cat      Catalog
+	ident    *identify.Identifier
+	profiles []profiles.Profile
+	log      *slog.Logger
+	indexer  Indexer
+	now      func() time.Time
+}
+
+// Option sets an optional collaborator.
+type Option func(*Ingester)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(in *Ingester) { in.log = l } }
+
+// WithIndexer sets the search indexer.
+func WithIndexer(x Indexer) Option { return func(in *Ingester) { in.indexer = x } }
+
+// New returns an Ingester writing to stores (all of them: replicas).
+func New(cfg Config, stores []store.Store, cat Catalog, ident *identify.Identifier, opts ...Option) (*Ingester, error) {
+	if len(stores) == 0 {
+		return nil, errors.New("ingest: no store configured")
+	}
+	if cfg.DataDir == "" {
+		return nil, errors.New("ingest: no data dir")
+	}
+	if cfg.Parallel < 1 {
+		cfg.Parallel = 1
+	}
+	in := &Ingester{cfg: cfg, stores: stores, cat: cat, ident: ident,
+		profiles: []profiles.Profile{bagit.New(), folder.New()},
+		log:      slog.New(slog.DiscardHandler), now: time.Now}
+	for _, o := range opts {
+		o(in)
+	}
+	return in, nil
+}
+
+// Result is the outcome of one ingest.
+type Result struct {
+	AIP *preservation.AIP `json:"aip"`
+	// Existing is true when the submission was already archived and the
+	// existing AIP was returned.
+	Existing bool `json:"existing"`
+	// Problems are warnings (errors reject the submission).
+	Problems preservation.Problems `json:"problems,omitempty"`
+	Profile  string                `json:"profile"`
+}
+
+// Profiles returns the names of the known profiles.
+func (in *Ingester) Profiles() []string {
+	var ns []string
+	for _, p := range in.profiles {
+		ns = append(ns, p.Name())
+	}
+	return ns
+}
+
+// prepared is a submission read and checked, before anything is stored.
+type prepared struct {
+	job      string
+	src      string
+	root     string
+	staging  string
+	unpacked bool
+	transfer *profiles.Transfer
+	files    []scanned
+	problems preservation.Problems
+	events   []preservation.Event
+}
+
+type scanned struct {
+	tf     profiles.File
+	sha512 string
+	ident  identify.Result
+}
+
+// Validate checks a submission without side effects beyond a temporary
+// staging directory, which it removes.
+func (in *Ingester) Validate(ctx context.Context, path, profile string, progress preservation.Progress) (string, preservation.Problems, error) {
+	p, err := in.prepare(ctx, path, profile, progress)
+	if p != nil {
+		defer os.RemoveAll(p.staging)
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	name := ""
+	if p.transfer != nil {
+		name = p.transfer.Profile
+	}
+	return name, p.problems, nil
+}
+
+// Ingest ingests the submission at path (a directory or a ZIP file).
+// profile is a profile name or "auto". A rejected submission returns an
+// error matching *preservation.RejectedError.
+func (in *Ingester) Ingest(ctx context.Context, path, profile string, progress preservation.Progress) (*Result, error) {
+	p, err := in.prepare(ctx, path, profile, progress)
+	if p != nil {
+		defer os.RemoveAll(p.staging)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.problems.HasErrors() {
+		return nil, in.reject(p)
+	}
+	fp := fingerprint(p.files)
+	if id, ok, err := in.cat.ByFingerprint(ctx, fp); err != nil {
+		return nil, err
+	} else if ok {
+		a, err := in.cat.AIP(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		in.log.Info("submission already archived", "aip", id, "submission", path)
+		return &Result{AIP: a, Existing: true, Problems: p.problems, Profile: p.transfer.Profile}, nil
+	}
+	a, obj, err := in.build(p, fp)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range in.stores {
+		if err := obj.Write(ctx, st, 4); err != nil {
+			return nil, err
+		}
+	}
+	for _, st := range in.stores {
+		if err := obj.Verify(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	if err := in.cat.PutAIP(ctx, a); err != nil {
+		return nil, fmt.Errorf("ingest: catalog: %w", err)
+	}
+	if in.indexer != nil {
+		if err := in.indexer.IndexAIP(ctx, a); err != nil {
+			// The AIP is safe in storage; the index is a cache that
+			// `magazin rebuild` restores.
+			in.log.Error("indexing failed", "aip", a.ID, "err", err)
+		}
+	}
+	in.log.Info("ingested", "aip", a.ID, "files", len(a.Files), "profile", a.Profile)
+	return &Result{AIP: a, Problems: p.problems, Profile: p.transfer.Profile}, nil
+}
+
+func (in *Ingester) prepare(ctx context.Context, src, profile string, progress preservation.Progress) (*prepared, error) {
+	if progress == nil {
+		progress = preservation.NoProgress{}
+	}
+	job, err := newUUID()
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{job: job, src: src, staging: filepath.Join(in.cfg.DataDir, "staging", job)}
+	if err := os.MkdirAll(p.staging, 0o750); err != nil {
+		return nil, fmt.Errorf("ingest: staging: %w", err)
+	}
+	fi, err := os.Stat(src)
+	switch {
+	case err != nil:
+		p.problems = append(p.problems, preservation.Problem{Code: "READ_UNREADABLE", Severity: preservation.SeverityError,
+			Path: src, Message: fmt.Sprintf("cannot read submission: %v", err)})
+		return p, nil
+	case fi.IsDir():
+		p.root = src
+	case fi.Mode().IsRegular() && unpack.IsZip(src):
+		dest := filepath.Join(p.staging, "content")
+		probs, err := unpack.Zip(ctx, src, dest, in.cfg.Limits)
+		if err != nil {
+			return p, fmt.Errorf("ingest: unpack: %w", err)
+		}
+		p.problems = append(p.problems, probs...)
+		if probs.HasErrors() {
+			return p, nil
+		}
+		p.unpacked = true
+		p.root = singleDir(dest)
+		p.events = append(p.events, in.event(preservation.EventUnpacking, "ZIP container unpacked into staging", preservation.OutcomeSuccess, ""))
+	default:
+		p.problems = append(p.problems, preservation.Problem{Code: "INGEST_NOT_A_PACKAGE", Severity: preservation.SeverityError,
+			Path: src, Message: "a submission must be a directory or a ZIP file"})
+		return p, nil
+	}
+	// Links, special and unreadable files, and size limits.
+	_, probs, err := unpack.Walk(ctx, p.root, in.cfg.Limits)
+	if err != nil {
+		return p, fmt.Errorf("ingest: %w", err)
+	}
+	p.problems = append(p.problems, probs...)
+	if probs.HasErrors() {
+		return p, nil
+	}
+	prof, err := in.pickProfile(p.root, profile)
+	if err != nil {
+		return p, err
+	}
+	t, err := prof.Read(ctx, p.root)
+	if err != nil {
+		return p, fmt.Errorf("ingest: read %s package: %w", prof.Name(), err)
+	}
+	if t.Title == "" {
+		t.Title = strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+	}
+	p.transfer = t
+	p.problems = append(p.problems, t.Problems...)
+	if t.Problems.HasErrors() {
+		return p, nil
+	}
+	outcome := preservation.OutcomeSuccess
+	p.events = append(p.events, in.event(preservation.EventValidation, "submission checked against the "+prof.Name()+" profile", outcome, problemSummary(t.Problems)))
+	progress.SetTotal(int64(len(t.Files)))
+	files, probs, err := in.scan(ctx, t.Files, progress)
+	if err != nil {
+		return p, err
+	}
+	p.files = files
+	p.problems = append(p.problems, probs...)
+	return p, nil
+}
+
+func (in *Ingester) pickProfile(root, name string) (profiles.Profile, error) {
+	if name == "" || name == "auto" {
+		for _, p := range in.profiles {
+			if p.Detect(root) {
+				return p, nil
+			}
+		}
+		return nil, errors.New("ingest: no profile recognises the submission")
+	}
+	for _, p := range in.profiles {
+		if p.Name() == name {
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("ingest: unknown profile %q (known: %s): %w", name, strings.Join(in.Profiles(), ", "), ErrUsage)
+}
+
+// ErrUsage marks errors caused by how ingest was called.
+var ErrUsage = errors.New("usage")
+
+// scan reads every file once, in parallel: SHA-512 and the declared
+// digests in one sequential pass, then format identification on the same
+// open file (siegfried reads the few pages it needs with ReadAt, served
+// from the page cache).
+func (in *Ingester) scan(ctx context.Context, files []profiles.File, progress preservation.Progress) ([]scanned, preservation.Problems, error) {
+	out := make([]scanned, len(files))
+	probs := make([]preservation.Problems, len(files))
+	var wg sync.WaitGroup
+	ch := make(chan int)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var ferr error
+	var once sync.Once
+	for w := 0; w < in.cfg.Parallel; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range ch {
+				s, ps, err := in.scanFile(ctx, files[i])
+				if err != nil {
+					once.Do(func() { ferr = err; cancel() })
+					continue
+				}
+				out[i], probs[i] = s, ps
+				progress.Add(1)
+			}
+		}()
+	}
+loop:
+	for i := range files {
+		select {
+		case ch <- i:
+		case <-ctx.Done():
+			break loop
+		}
+	}
+	close(ch)
+	wg.Wait()
+	if ferr != nil {
+		return nil, nil, ferr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	var all preservation.Problems
+	for _, ps := range probs {
+		all = append(all, ps...)
+	}
+	return out, all, nil
+}
+
+func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, preservation.Problems, error) {
+	s := scanned{tf: tf}
+	if err := ctx.Err(); err != nil {
+		return s, nil, err
+	}
+	f, err := os.Open(tf.Path)
+	if err != nil {
+		return s, preservation.Problems{{Code: "READ_UNREADABLE", Severity: preservation.SeverityError, Path: tf.Name,
+			Message: fmt.Sprintf("cannot open: %v", err)}}, nil
+	}
+	defer f.Close()
+	h512 := sha512.New()
+	writers := []io.Writer{h512}
+	declared := map[string]hash.Hash{}
+	for alg := range tf.Declared {
+		var h hash.Hash
+		switch alg {
+		case "md5":
+			h = md5.New()
+		case "sha1":
+			h = sha1.New()
+		case "sha256":
+			h = sha256.New()
+		case "sha512":
+			continue
+		default:
+			continue
+		}
+		declared[alg] = h
+		writers = append(writers, h)
+	}
+	n, err := io.Copy(io.MultiWriter(writers...), ctxReader{ctx, f})
+	if err != nil {
+		if ctx.Err() != nil {
+			return s, nil, ctx.Err()
+		}
+		return s, preservation.Problems{{Code: "READ_UNREADABLE", Severity: preservation.SeverityError, Path: tf.Name,
+			Message: fmt.Sprintf("read failed: %v", err)}}, nil
+	}
+	s.tf.Size = n
+	s.sha512 = hex.EncodeToString(h512.Sum(nil))
+	var probs preservation.Problems
+	for alg, want := range tf.Declared {
+		got := s.sha512
+		if h, ok := declared[alg]; ok {
+			got = hex.EncodeToString(h.Sum(nil))
+		} else if alg != "sha512" {
+			probs = append(probs, preservation.Problem{Code: "FIXITY_UNSUPPORTED", Severity: preservation.SeverityWarning, Path: tf.Name,
+				Message: fmt.Sprintf("declared %s digest not checked: algorithm not supported", alg)})
+			continue
+		}
+		if !strings.EqualFold(got, want) {
+			probs = append(probs, preservation.Problem{Code: "FIXITY_MISMATCH", Severity: preservation.SeverityError, Path: tf.Name,
+				Message: fmt.Sprintf("declared %s %s, file has %s", alg, want, got)})
+		}
+	}
+	if in.ident != nil {
+		res, err := in.ident.IdentifyFile(ctx, f, tf.Name)
+		if err != nil {
+			if ctx.Err() != nil {
+				return s, nil, ctx.Err()
+			}
+			probs = append(probs, preservation.Problem{Code: "FORMAT_ID_FAILED", Severity: preservation.SeverityWarning, Path: tf.Name,
+				Message: err.Error()})
+			res = identify.Result{PUID: "UNKNOWN"}
+		}
+		s.ident = res
+	}
+	return s, probs, nil
+}
+
+// build turns a prepared submission into the AIP record and its OCFL object.
+func (in *Ingester) build(p *prepared, fp string) (*preservation.AIP, *aip.Object, error) {
+	id, err := newUUID()
+	if err != nil {
+		return nil, nil, err
+	}
+	t := p.transfer
+	a := &preservation.AIP{ID: preservation.AIPID("urn:uuid:" + id), Version: 1, Created: in.now().UTC().Truncate(time.Second),
+		Title: t.Title, Profile: t.Profile, Fingerprint: fp, Submission: filepath.Base(p.src), Description: t.Description}
+	magazinAgent := preservation.Agent{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}
+	a.Agents = []preservation.Agent{magazinAgent}
+	var payload []aip.Source
+	for _, s := range p.files {
+		f := preservation.File{Path: aip.PrefixOriginal + s.tf.Name, Name: s.tf.Name, Size: s.tf.Size, SHA512: s.sha512,
+			PUID: s.ident.PUID, FormatName: s.ident.FormatName, FormatVersion: s.ident.FormatVersion, MIME: s.ident.MIME,
+			FormatBasis: s.ident.Basis, FormatWarning: s.ident.Warning}
+		a.Files = append(a.Files, f)
+		a.Size += f.Size
+		payload = append(payload, aip.FileSource(f.Path, s.tf.Path, f.Size, f.SHA512))
+	}
+	var sub []aip.Source
+	for _, m := range t.Metadata {
+		b, err := os.ReadFile(m.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ingest: read submission metadata %s: %w", m.Name, err)
+		}
+		sub = append(sub, aip.BytesSource(aip.PrefixSubmisson+m.Name, b))
+	}
+	events := append([]preservation.Event(nil), p.events...)
+	for i := range events {
+		events[i].Agents = []string{"magazin"}
+	}
+	events = append(events, in.event(preservation.EventMessageDigest, "SHA-512 computed for every file in one read", preservation.OutcomeSuccess, ""))
+	declared := 0
+	for _, s := range p.files {
+		declared += len(s.tf.Declared)
+	}
+	if declared > 0 {
+		events = append(events, in.event(preservation.EventFixityCheck, "digests declared by the submission checked", preservation.OutcomeSuccess, fmt.Sprintf("%d digests matched", declared)))
+	}
+	if in.ident != nil {
+		sfAgent := preservation.Agent{ID: "siegfried", Name: "siegfried", Type: "software", Version: in.ident.Version()}
+		a.Agents = append(a.Agents, sfAgent)
+		ev := in.event(preservation.EventFormatID, "formats identified against PRONOM", preservation.OutcomeSuccess, formatSummary(a.Files))
+		ev.Agents = []string{"siegfried"}
+		events = append(events, ev)
+	}
+	events = append(events, in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""))
+	events = append(events, in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile), preservation.OutcomeSuccess, problemSummary(p.problems)))
+	for i := range events {
+		if len(events[i].Agents) == 0 {
+			events[i].Agents = []string{"magazin"}
+		}
+	}
+	a.Events = events
+	obj, err := aip.New(aip.Package{AIP: a, Payload: payload, Submission: sub, User: in.cfg.User,
+		Message: fmt.Sprintf("Ingest of %s", filepath.Base(p.src))})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, obj, nil
+}
+
+func (in *Ingester) event(typ, detail, outcome, outcomeDetail string) preservation.Event {
+	id, _ := newUUID()
+	return preservation.Event{ID: id, Type: typ, DateTime: in.now().UTC().Truncate(time.Second), Detail: detail, Outcome: outcome, OutcomeDetail: outcomeDetail}
+}
+
+// reject keeps the submission in quarantine with a report.
+func (in *Ingester) reject(p *prepared) error {
+	qdir := filepath.Join(in.cfg.DataDir, "quarantine", p.job)
+	if err := os.MkdirAll(qdir, 0o750); err != nil {
+		return fmt.Errorf("ingest: quarantine: %w", err)
+	}
+	report := struct {
+		Job        string                `json:"job"`
+		Submission string                `json:"submission"`
+		Time       time.Time             `json:"time"`
+		Problems   preservation.Problems `json:"problems"`
+	}{p.job, p.src, in.now().UTC(), p.problems}
+	b, _ := json.MarshalIndent(report, "", "  ")
+	if err := os.WriteFile(filepath.Join(qdir, "report.json"), b, 0o640); err != nil {
+		return fmt.Errorf("ingest: quarantine report: %w", err)
+	}
+	if err := copySubmission(p.src, filepath.Join(qdir, "submission")); err != nil {
+		in.log.Warn("quarantine copy incomplete", "job", p.job, "err", err)
+	}
+	in.log.Info("submission rejected", "submission", p.src, "quarantine", qdir, "problems", len(p.problems))
+	return &preservation.RejectedError{Problems: p.problems, Quarantine: qdir}
+}
+
+// copySubmission copies a file or a directory tree (regular files only)
+// into dst.
+func copySubmission(src, dst string) error {
+	fi, err := os.Lstat(src)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		if err := os.MkdirAll(dst, 0o750); err != nil {
+			return err
+		}
+		return copyFile(src, filepath.Join(dst, filepath.Base(src)))
+	}
+	var firstErr error
+	filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return nil
+		}
+		rel, _ := filepath.Rel(src, path)
+		target := filepath.Join(dst, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o750)
+		case d.Type().IsRegular():
+			if err := copyFile(path, target); err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		return nil
+	})
+	return firstErr
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// singleDir descends into dir when it holds exactly one directory and
+// nothing else (a ZIP of a folder).
+func singleDir(dir string) string {
+	es, err := os.ReadDir(dir)
+	if err == nil && len(es) == 1 && es[0].IsDir() {
+		return filepath.Join(dir, es[0].Name())
+	}
+	return dir
+}
+
+// fingerprint is the SHA-512 over the sorted (name, SHA-512) pairs.
+func fingerprint(files []scanned) string {
+	lines := make([]string, len(files))
+	for i, s := range files {
+		lines[i] = s.tf.Name + "\x00" + s.sha512 + "\n"
+	}
+	sort.Strings(lines)
+	h := sha512.New()
+	for _, l := range lines {
+		io.WriteString(h, l)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func formatSummary(files []preservation.File) string {
+	counts := map[string]int{}
+	for _, f := range files {
+		counts[f.PUID]++
+	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s: %d", k, counts[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+func problemSummary(ps preservation.Problems) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(ps))
+	for _, p := range ps {
+		parts = append(parts, p.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+func newUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("ingest: uuid: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The one test command (make test, .ci/run): installs what the tests need,
+# starts a real S3 server, runs lint and the whole suite with -race, stops
+# the server again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+need_apt=()
+command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
+if [ ${#need_apt[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "test: installing ${need_apt[*]}" >&2
+		apt-get update -qq >/dev/null
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+	else
+		echo "test: please install ${need_apt[*]} (needs root)" >&2
+	fi
+fi
+
+s3dir=$(mktemp -d "${TMPDIR:-/tmp}/magazin-s3.XXXXXX")
+cleanup() { scripts/s3server.sh stop "$s3dir" >/dev/null 2>&1 || true; rm -rf "$s3dir"; }
+trap cleanup EXIT
+scripts/s3server.sh start "$s3dir"
+# shellcheck disable=SC1091
+source "$s3dir/env"
+
+echo "== lint" >&2
+make --no-print-directory lint
+
+echo "== go test -race ./..." >&2
+go build -o "$s3dir/testsum" ./internal/tools/testsum
+set +e
+go test -race -count=1 -timeout 25m -json ./... 2>&1 | "$s3dir/testsum"
+codes=("${PIPESTATUS[@]}")
+status=0
+[ "${codes[0]}" = 0 ] && [ "${codes[1]}" = 0 ] || status=1
+set -e
+exit "$status"
