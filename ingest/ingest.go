@@ -2,10 +2,7 @@ package ingest
 
 import (
 	"context"
-	"crypto/md5"
 	"crypto/rand"
-	"crypto/sha1"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
@@ -374,21 +371,13 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, pr
 	writers := []io.Writer{h512}
 	declared := map[string]hash.Hash{}
 	for alg := range tf.Declared {
-		var h hash.Hash
-		switch alg {
-		case "md5":
-			h = md5.New()
-		case "sha1":
-			h = sha1.New()
-		case "sha256":
-			h = sha256.New()
-		case "sha512":
-			continue
-		default:
-			continue
+		if alg == "sha512" {
+			continue // computed anyway
 		}
-		declared[alg] = h
-		writers = append(writers, h)
+		if h := preservation.NewHash(alg); h != nil {
+			declared[alg] = h
+			writers = append(writers, h)
+		}
 	}
 	n, err := io.Copy(io.MultiWriter(writers...), ctxReader{ctx, f})
 	if err != nil {

@@ -2,10 +2,6 @@ package bagit
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -52,7 +48,7 @@ const (
 )
 
 // algorithms are the supported digest algorithms, in order of preference.
-var algorithms = []string{"sha512", "sha256", "sha1", "md5"}
+var algorithms = preservation.DigestAlgorithms()
 
 // Algorithms returns the digest algorithms whose payload manifests the
 // profile reads into File.Declared and whose tag manifests it verifies, in
@@ -386,19 +382,7 @@ func manifestAlgorithm(name, prefix string) string {
 
 func supported(alg string) bool { return slices.Contains(algorithms, alg) }
 
-func newHash(alg string) hash.Hash {
-	switch alg {
-	case "md5":
-		return md5.New()
-	case "sha1":
-		return sha1.New()
-	case "sha256":
-		return sha256.New()
-	case "sha512":
-		return sha512.New()
-	}
-	return nil
-}
+func newHash(alg string) hash.Hash { return preservation.NewHash(alg) }
 
 // sortedKeys returns the keys of m in lexical order.
 func sortedKeys[V any](m map[string]V) []string {

@@ -2,7 +2,7 @@ package bagit
 
 import (
 	"context"
-	"crypto/sha256"
+	"crypto/sha3"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -134,8 +134,8 @@ func digest(t *testing.T, alg, content string) string {
 	h := newHash(alg)
 	if h == nil {
 		switch alg {
-		case "sha224":
-			h = sha256.New224()
+		case "sha3-256":
+			h = sha3.New256()
 		default:
 			t.Fatalf("no hash %s", alg)
 		}
@@ -381,11 +381,11 @@ func TestProblems(t *testing.T) {
 			edit: func(t *testing.T, root string) { remove(t, root, "manifest-sha512.txt") },
 			want: []string{"error BAGIT_NO_MANIFEST ", "error BAGIT_TAG_MISSING manifest-sha512.txt"}},
 		{name: "only unsupported algorithm",
-			bag:  testBag{algs: []string{"sha224"}},
-			want: []string{"error BAGIT_NO_MANIFEST ", "warning BAGIT_ALGORITHM manifest-sha224.txt"}},
+			bag:  testBag{algs: []string{"sha3-256"}},
+			want: []string{"error BAGIT_NO_MANIFEST ", "warning BAGIT_ALGORITHM manifest-sha3-256.txt"}},
 		{name: "unsupported tag manifest algorithm",
-			bag:  testBag{tagAlgs: []string{"sha224"}},
-			want: []string{"warning BAGIT_ALGORITHM tagmanifest-sha224.txt"}},
+			bag:  testBag{tagAlgs: []string{"sha3-256"}},
+			want: []string{"warning BAGIT_ALGORITHM tagmanifest-sha3-256.txt"}},
 		{name: "extra payload file",
 			bag:  testBag{noInfo: true},
 			edit: func(t *testing.T, root string) { write(t, root, "data/extra.txt", "x") },
@@ -651,7 +651,7 @@ func TestCodesDocumented(t *testing.T) {
 
 func TestAlgorithms(t *testing.T) {
 	a := Algorithms()
-	if !slices.Equal(a, []string{"sha512", "sha256", "sha1", "md5"}) {
+	if !slices.Equal(a, []string{"sha512", "sha384", "sha256", "sha224", "sha1", "md5"}) {
 		t.Errorf("Algorithms() = %v", a)
 	}
 	a[0] = "changed"
