@@ -14,8 +14,8 @@
 //     files (bagit.txt, bag-info.txt, manifests, tag manifests, fetch.txt)
 //     but not the payload: payload digests are not verified here. Instead
 //     the digests the payload manifests declare go into File.Declared
-//     (algorithm -> lower-case hex) for the supported algorithms md5,
-//     sha1, sha256 and sha512, and the ingest pipeline compares them in its
+//     (algorithm -> lower-case hex) for the supported algorithms md5, sha1,
+//     sha224, sha256, sha384 and sha512; the ingest pipeline compares them in its
 //     single read per file. Tag files are small: their tag manifest digests
 //     are verified in Read (BAGIT_TAG_DIGEST).
 //   - Files are the regular files below data/, named relative to data/
