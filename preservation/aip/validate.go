@@ -185,15 +185,21 @@ func (v *ocflObjectValidator) run() {
 		return
 	}
 	v.checkRoot(entries)
-	if v.canceled() || v.root == nil {
+	if v.canceled() {
 		return
 	}
-	v.compareRootWithDisk()
+	if v.root != nil {
+		v.compareRootWithDisk()
+	}
+	// Version directories are checked even without a usable root inventory.
 	for _, vn := range v.versions {
 		if v.canceled() {
 			return
 		}
 		v.checkVersionDir(vn)
+	}
+	if v.root == nil {
+		return
 	}
 	v.compareVersionInventories()
 	v.checkContent()
@@ -202,6 +208,7 @@ func (v *ocflObjectValidator) run() {
 // checkRoot checks the entries of the object root, the declaration, the root
 // inventory and its sidecar.
 func (v *ocflObjectValidator) checkRoot(entries []fs.DirEntry) {
+	v.contentDir = "content" // until the root inventory says otherwise
 	var decls, sidecars []string
 	var inventory bool
 	for _, e := range entries {
@@ -296,7 +303,11 @@ func (v *ocflObjectValidator) checkSidecar(rel string, raw []byte, p *ocflInvent
 		v.r.addError("E059", invPath+"."+s, "sidecar algorithm %q does not match the inventory's digestAlgorithm %q", s, algName)
 	}
 	if !found {
-		v.r.addError("E058", invPath, "inventory has no sidecar inventory.json.%s", algName)
+		if algName == "" {
+			v.r.addError("E058", invPath, "inventory has no digest sidecar")
+		} else {
+			v.r.addError("E058", invPath, "inventory has no sidecar inventory.json.%s", algName)
+		}
 		return
 	}
 	scPath := invPath + "." + algName
@@ -382,7 +393,7 @@ func (v *ocflObjectValidator) checkVersionDir(vn ocflVersionName) {
 		return
 	}
 	var p *ocflInventory
-	if string(raw) == string(v.root.raw) {
+	if v.root != nil && string(raw) == string(v.root.raw) {
 		p = v.root // already checked; do not report its findings twice
 	} else {
 		p = ocflCheckInventory(raw, where, v.r)
@@ -395,7 +406,10 @@ func (v *ocflObjectValidator) checkVersionDir(vn ocflVersionName) {
 	if p.inv.Head != "" && p.inv.Head != vn.name {
 		v.r.addError("E040", where, "head is %q but the inventory is in version directory %s", p.inv.Head, vn.name)
 	}
-	if p.inv.ID != "" && p.inv.ID != v.root.inv.ID {
+	if v.root == nil {
+		return
+	}
+	if p.inv.ID != "" && v.root.inv.ID != "" && p.inv.ID != v.root.inv.ID {
 		v.r.addError("E037", where, "id %q differs from the root inventory's id %q", p.inv.ID, v.root.inv.ID)
 	}
 	if p.inv.ContentDir() != v.contentDir {
@@ -563,6 +577,7 @@ func (v *ocflObjectValidator) checkContent() {
 			limits = append(limits, vn.num)
 		}
 	}
+	files := ocflSortedKeys(v.files)
 	for i, p := range invs {
 		if !p.manifestOK {
 			continue
@@ -578,7 +593,7 @@ func (v *ocflObjectValidator) checkContent() {
 				}
 			}
 		}
-		for _, cp := range ocflSortedKeys(v.files) {
+		for _, cp := range files {
 			if v.files[cp] <= limits[i] && !listed[cp] {
 				v.r.addError("E023", cp, "content file is not in the manifest of %s", p.where)
 			}
@@ -624,7 +639,7 @@ func (v *ocflObjectValidator) checkDigests(cp string, exps []*ocflExpectation, b
 		v.readErr(cp, err, "E092")
 		return
 	}
-	_, err = io.CopyBuffer(io.MultiWriter(ws...), ocflCtxReader{v.ctx, f}, buf)
+	_, err = io.CopyBuffer(io.MultiWriter(ws...), ctxReader{v.ctx, f}, buf)
 	f.Close()
 	if err != nil {
 		v.readErr(cp, err, "")

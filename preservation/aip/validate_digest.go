@@ -1,7 +1,6 @@
 package aip
 
 import (
-	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -109,18 +108,4 @@ func (a *ocflDigestAlg) digestBytes(b []byte) string {
 	d := a.new()
 	d.Write(b)
 	return d.digest()
-}
-
-// ocflCtxReader fails reads once ctx is done, so that hashing a large file
-// stops promptly on cancellation.
-type ocflCtxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ocflCtxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

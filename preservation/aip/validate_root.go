@@ -75,7 +75,7 @@ type ocflLayout func(id string) (string, error)
 // object in it. The first result holds the findings about the root itself:
 // its declaration (E069, E075–E080), ocfl_layout.json (E070, E071), its
 // extensions directory (E112, W016), the storage hierarchy (E072, E073,
-// E084, E085, E090), objects newer than the root (E081), ids used twice
+// E084, E090), objects newer than the root (E081), ids used twice
 // (E037), and — when the layout is 0002 flat-direct or 0004 hashed-n-tuple —
 // objects not at the path their id maps to (E083). Other layouts are accepted
 // without checking the mapping. The map holds one result per object, keyed by
@@ -372,9 +372,8 @@ func (v *ocflRootValidator) walk(rel string, depth int) int {
 			v.r.addError("E072", f, "file in the storage hierarchy that is not part of an object")
 		}
 	}
-	if objects == 0 && len(files) == 0 {
-		v.r.addError("E085", rel, "storage hierarchy does not end in an object root")
-	}
+	// A hierarchy that does not end in an object root (E085) ends in an
+	// empty directory (E073), a file (E072) or a link (E090), reported above.
 	return objects
 }
 

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -444,14 +446,7 @@ func TestValidateObjectIncomplete(t *testing.T) {
 			t.Skip("reads 64 MiB")
 		}
 		fsys := fstest.MapFS{}
-		if err := fs.WalkDir(os.DirFS(dir), ".", func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			data, err := os.ReadFile(filepath.Join(dir, p))
-			fsys[p] = &fstest.MapFile{Data: data}
-			return err
-		}); err != nil {
+		if err := fsWalkFiles(os.DirFS(dir), func(name string, data []byte) { fsys[name] = &fstest.MapFile{Data: data} }); err != nil {
 			t.Fatal(err)
 		}
 		fsys["inventory.json"] = &fstest.MapFile{Data: bytes.Repeat([]byte(" "), ocflMaxInventorySize+1)}
@@ -476,14 +471,7 @@ func TestValidateObjectOnMapFS(t *testing.T) {
 		t.Run(fixture, func(t *testing.T) {
 			src := os.DirFS(filepath.Join(root, filepath.FromSlash(fixture)))
 			fsys := fstest.MapFS{}
-			if err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
-				if err != nil || d.IsDir() {
-					return err
-				}
-				data, err := fs.ReadFile(src, p)
-				fsys["store/objects/x/"+p] = &fstest.MapFile{Data: data}
-				return err
-			}); err != nil {
+			if err := fsWalkFiles(src, func(name string, data []byte) { fsys["store/objects/x/"+name] = &fstest.MapFile{Data: data} }); err != nil {
 				t.Fatal(err)
 			}
 			want := ValidateObject(t.Context(), src, ".")
@@ -494,3 +482,17 @@ func TestValidateObjectOnMapFS(t *testing.T) {
 		})
 	}
 }
+
+// fsWalkFiles calls f with the path and content of every file in fsys.
+func fsWalkFiles(fsys fs.FS, f func(name string, data []byte)) error {
+	return fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		f(p, data)
+		return err
+	})
+}
+
+func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
