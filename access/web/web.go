@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // German local time even on hosts without a tz database
 
 	"github.com/magazin-archiv/magazin/preservation"
 )
