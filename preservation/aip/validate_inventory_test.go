@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/magazin-archiv/magazin/preservation/aip/aiptest"
+	"github.com/magazin-archiv/magazin/internal/corpus"
 )
 
 func testInventory() *Inventory {
@@ -215,9 +215,10 @@ func FuzzParseInventory(f *testing.F) {
 		`"manifest":{"AB":["v1/content/a"]},"versions":{"v1":{"created":"2020-01-01T00:00:00Z","state":{"ab":["a","a/b"]}}},` +
 		`"fixity":{"size":{"0":["v1/content/a"]},"md5":null}}`))
 	f.Add([]byte(`{"versions":{"v01":{"user":{"name":1}},"v10":[]},"head":"v10","contentDirectory":".."}`))
-	if dir := aiptest.FindCorpus("ocfl-fixtures"); dir != "" {
-		paths, _ := filepath.Glob(filepath.Join(dir, "1.1", "*", "*", "inventory.json"))
-		more, _ := filepath.Glob(filepath.Join(dir, "1.1", "*", "*", "v*", "inventory.json"))
+	if root := corpus.Root(); root != "" {
+		dir := filepath.Join(root, "ocfl-fixtures", "1.1")
+		paths, _ := filepath.Glob(filepath.Join(dir, "*", "*", "inventory.json"))
+		more, _ := filepath.Glob(filepath.Join(dir, "*", "*", "v*", "inventory.json"))
 		for _, p := range append(paths, more...) {
 			if data, err := os.ReadFile(p); err == nil {
 				f.Add(data)

@@ -17,7 +17,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/magazin-archiv/magazin/preservation/aip/aiptest"
+	"github.com/magazin-archiv/magazin/internal/corpus"
 )
 
 // ocflFixture is one row of EXPECTED-1.1.tsv.
@@ -29,7 +29,7 @@ type ocflFixture struct {
 
 func readOCFLFixtures(t *testing.T) (string, []ocflFixture) {
 	t.Helper()
-	dir := aiptest.OCFLFixtures(t)
+	dir := corpus.Dir(t, "ocfl-fixtures")
 	f, err := os.Open(filepath.Join(dir, "EXPECTED-1.1.tsv"))
 	if err != nil {
 		t.Fatal(err)

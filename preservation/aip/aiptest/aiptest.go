@@ -1,8 +1,8 @@
-// Package aiptest provides test helpers for OCFL objects and storage roots:
-// an independent second opinion on validity from github.com/srerickson/ocfl-go
-// (a separate OCFL implementation, so that a bug shared by magazin's builder
-// and its own validator in package aip cannot hide), and the location of the
-// OCFL conformance fixtures in the shared corpus.
+// Package aiptest provides a test helper for OCFL storage roots: an
+// independent second opinion on validity from github.com/srerickson/ocfl-go,
+// a separate OCFL implementation, so that a misreading of the specification
+// shared by magazin's AIP builder and its own validator (package aip) cannot
+// hide.
 //
 // It is imported only by tests. Its one third-party dependency is ocfl-go,
 // pinned at v0.11.1.
@@ -10,8 +10,6 @@ package aiptest
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -91,44 +89,4 @@ func insideAny(dir string, roots []string) bool {
 		}
 	}
 	return false
-}
-
-// OCFLFixtures returns the directory of the OCFL conformance fixtures in the
-// shared corpus (holding 1.1/{good,warn,bad}-objects and EXPECTED-1.1.tsv),
-// as found by FindCorpus. When it is missing the test is skipped, or fails if
-// the environment variable CI is "true".
-func OCFLFixtures(t testing.TB) string {
-	t.Helper()
-	const name = "ocfl-fixtures"
-	dir := FindCorpus(name)
-	if dir != "" {
-		return dir
-	}
-	msg := "aiptest: shared/corpus/" + name + " not found in the working directory or above (expected ../shared next to the repository)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// FindCorpus returns the directory shared/corpus/<name> in the working
-// directory or the nearest parent that has one — for a test, ../shared next
-// to the repository — or "" if there is none.
-func FindCorpus(name string) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		candidate := filepath.Join(dir, "shared", "corpus", name)
-		if fi, err := os.Stat(candidate); err == nil && fi.IsDir() {
-			return candidate
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
 }

@@ -17,6 +17,7 @@ import (
 	ocfl "github.com/srerickson/ocfl-go"
 	ocflfs "github.com/srerickson/ocfl-go/fs"
 
+	"github.com/magazin-archiv/magazin/internal/corpus"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/aip/aiptest"
 )
@@ -130,7 +131,7 @@ func validateRecorded(t *testing.T, root string) []string {
 
 func fixtureObjects(t *testing.T, category string) []string {
 	t.Helper()
-	dir := filepath.Join(aiptest.OCFLFixtures(t), "1.1", category)
+	dir := filepath.Join(corpus.Dir(t, "ocfl-fixtures"), "1.1", category)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +166,7 @@ func TestValidateIndependentlyGoodFixtures(t *testing.T) {
 }
 
 func TestValidateIndependentlyFails(t *testing.T) {
-	fixtures := filepath.Join(aiptest.OCFLFixtures(t), "1.1")
+	fixtures := filepath.Join(corpus.Dir(t, "ocfl-fixtures"), "1.1")
 	cases := []struct {
 		name     string
 		object   string
