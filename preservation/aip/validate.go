@@ -172,7 +172,7 @@ func (v *ocflObjectValidator) readErr(rel string, err error, missingCode string)
 }
 
 func (v *ocflObjectValidator) run() {
-	if v.dir == "" || (v.dir != "." && !fs.ValidPath(v.dir)) {
+	if !fs.ValidPath(v.dir) {
 		v.r.addError(CodeReadError, v.dir, "invalid object root path %q", v.dir)
 		return
 	}
@@ -217,7 +217,7 @@ func (v *ocflObjectValidator) checkRoot(entries []fs.DirEntry) {
 		switch {
 		case e.Type()&fs.ModeSymlink != 0:
 			v.r.addError("E090", name, "symbolic link in object root")
-		case ocflNamastePattern.MatchString(name):
+		case ocflNamastePattern.MatchString(name) && !isDir:
 			decls = append(decls, name)
 		case name == "inventory.json" && !isDir:
 			inventory = true

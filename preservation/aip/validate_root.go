@@ -122,7 +122,7 @@ func (v *ocflRootValidator) canceled() bool {
 }
 
 func (v *ocflRootValidator) run() {
-	if v.dir == "" || (v.dir != "." && !fs.ValidPath(v.dir)) {
+	if !fs.ValidPath(v.dir) {
 		v.r.addError(CodeReadError, v.dir, "invalid storage root path %q", v.dir)
 		return
 	}
