@@ -104,10 +104,7 @@ func ValidateObject(ctx context.Context, fsys fs.FS, dir string) *ValidationResu
 
 // ocflObjectValidator holds the state of one object validation.
 type ocflObjectValidator struct {
-	ctx  context.Context
-	fsys fs.FS
-	dir  string
-	r    *ValidationResult
+	ocflTree
 
 	spec       string            // OCFL version of the declaration, "" if unusable
 	root       *ocflInventory    // root inventory, nil if missing or not JSON
@@ -127,7 +124,7 @@ type ocflObjectInfo struct {
 }
 
 func ocflValidateObject(ctx context.Context, fsys fs.FS, dir string, r *ValidationResult) ocflObjectInfo {
-	v := &ocflObjectValidator{ctx: ctx, fsys: fsys, dir: dir, r: r,
+	v := &ocflObjectValidator{ocflTree: ocflTree{ctx: ctx, fsys: fsys, dir: dir, r: r},
 		versionInv: map[string]*ocflInventory{}, files: map[string]int{}}
 	v.run()
 	info := ocflObjectInfo{spec: v.spec}
@@ -137,7 +134,16 @@ func ocflValidateObject(ctx context.Context, fsys fs.FS, dir string, r *Validati
 	return info
 }
 
-func (v *ocflObjectValidator) fsPath(rel string) string {
+// ocflTree is what object and storage root validation share: the tree
+// validated and where findings go.
+type ocflTree struct {
+	ctx  context.Context
+	fsys fs.FS
+	dir  string
+	r    *ValidationResult
+}
+
+func (v *ocflTree) fsPath(rel string) string {
 	if rel == "" {
 		return v.dir
 	}
@@ -145,7 +151,7 @@ func (v *ocflObjectValidator) fsPath(rel string) string {
 }
 
 // canceled reports a cancelled context once and tells the caller to stop.
-func (v *ocflObjectValidator) canceled() bool {
+func (v *ocflTree) canceled() bool {
 	err := v.ctx.Err()
 	if err == nil {
 		return false
@@ -157,8 +163,8 @@ func (v *ocflObjectValidator) canceled() bool {
 }
 
 // readErr reports a failure to read rel; a missing file is reported with
-// missingCode instead.
-func (v *ocflObjectValidator) readErr(rel string, err error, missingCode string) {
+// missingCode instead, if given.
+func (v *ocflTree) readErr(rel string, err error, missingCode string) {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		v.canceled()
@@ -171,17 +177,27 @@ func (v *ocflObjectValidator) readErr(rel string, err error, missingCode string)
 	}
 }
 
-func (v *ocflObjectValidator) run() {
+// readRoot lists the directory validated, reporting an invalid path, a
+// cancelled context, or a missing directory (missingCode).
+func (v *ocflTree) readRoot(missingCode string) ([]fs.DirEntry, bool) {
 	if !fs.ValidPath(v.dir) {
-		v.r.addError(CodeReadError, v.dir, "invalid object root path %q", v.dir)
-		return
+		v.r.addError(CodeReadError, v.dir, "invalid path %q", v.dir)
+		return nil, false
 	}
 	if v.canceled() {
-		return
+		return nil, false
 	}
 	entries, err := fs.ReadDir(v.fsys, v.dir)
 	if err != nil {
-		v.readErr("", err, "E003")
+		v.readErr("", err, missingCode)
+		return nil, false
+	}
+	return entries, true
+}
+
+func (v *ocflObjectValidator) run() {
+	entries, ok := v.readRoot("E003")
+	if !ok {
 		return
 	}
 	v.checkRoot(entries)
@@ -224,7 +240,7 @@ func (v *ocflObjectValidator) checkRoot(entries []fs.DirEntry) {
 		case strings.HasPrefix(name, "inventory.json.") && !isDir:
 			sidecars = append(sidecars, strings.TrimPrefix(name, "inventory.json."))
 		case name == "extensions" && isDir:
-			v.checkExtensions()
+			v.checkExtensions("E067", "W013")
 		case name == "logs" && isDir:
 		default:
 			vn, ok := ocflParseVersionName(name)
@@ -262,8 +278,10 @@ func (v *ocflObjectValidator) checkRoot(entries []fs.DirEntry) {
 	}
 }
 
-// checkExtensions checks the object's extensions directory (E067, W013).
-func (v *ocflObjectValidator) checkExtensions() {
+// checkExtensions checks an extensions directory: it may only hold
+// directories (fileCode: E067 in objects, E112 in storage roots), which
+// should be named after registered extensions (warnCode: W013, W016).
+func (v *ocflTree) checkExtensions(fileCode, warnCode string) {
 	entries, err := fs.ReadDir(v.fsys, v.fsPath("extensions"))
 	if err != nil {
 		v.readErr("extensions", err, "")
@@ -275,9 +293,9 @@ func (v *ocflObjectValidator) checkExtensions() {
 		case e.Type()&fs.ModeSymlink != 0:
 			v.r.addError("E090", rel, "symbolic link in extensions directory")
 		case !e.IsDir():
-			v.r.addError("E067", rel, "extensions directory may only hold extension directories")
+			v.r.addError(fileCode, rel, "extensions directory may only hold extension directories")
 		case !ocflRegisteredExtensions[e.Name()]:
-			v.r.addWarning("W013", rel, "extension %q is not a registered OCFL extension", e.Name())
+			v.r.addWarning(warnCode, rel, "extension %q is not a registered OCFL extension", e.Name())
 		}
 	}
 }

@@ -162,14 +162,8 @@ func (p *ocflInventory) checkScalars(top map[string]any, r *ValidationResult) {
 
 func (p *ocflInventory) checkVersions(top map[string]any, r *ValidationResult) {
 	where := p.where
-	v, ok := top["versions"]
+	vm, ok := ocflObjectField(top, "versions", where, "E043", "E044", r)
 	if !ok {
-		r.addError("E043", where, "inventory has no versions block")
-		return
-	}
-	vm, ok := v.(map[string]any)
-	if !ok {
-		r.addError("E044", where, "versions must be a JSON object")
 		return
 	}
 	p.versionsOK = true
@@ -317,90 +311,87 @@ func (p *ocflInventory) checkHead(top map[string]any, r *ValidationResult) {
 }
 
 func (p *ocflInventory) checkManifest(top map[string]any, r *ValidationResult) {
-	where := p.where
-	v, ok := top["manifest"]
+	mm, ok := ocflObjectField(top, "manifest", p.where, "E041", "E106", r)
 	if !ok {
-		r.addError("E041", where, "inventory has no manifest")
-		return
-	}
-	mm, ok := v.(map[string]any)
-	if !ok {
-		r.addError("E106", where, "manifest must be a JSON object")
 		return
 	}
 	p.manifestOK = true
-	p.inv.Manifest = map[string][]string{}
-	seen := map[string]string{}
+	// Without a usable digestAlgorithm (E025/E036) the digest form is not checked.
+	p.inv.Manifest = p.checkDigestBlock(mm, "manifest", p.alg, "E096", "E039", "E092", r)
 	var all []string
-	for _, d := range ocflSortedKeys(mm) {
-		if prev, dup := seen[strings.ToLower(d)]; dup {
-			r.addError("E096", where, "manifest digest %s occurs twice (as %s), ignoring case", ocflShort(d), ocflShort(prev))
-		}
-		seen[strings.ToLower(d)] = d
-		if p.alg != nil && !p.alg.wellFormed(d) {
-			r.addError("E039", where, "manifest key %s is not a %s digest", ocflShort(d), p.alg.name)
-		}
-		paths, ok := ocflStrings(mm[d])
-		if !ok || len(paths) == 0 {
-			r.addError("E092", where, "manifest entry %s must be a non-empty array of content paths", ocflShort(d))
-			continue
-		}
-		for _, cp := range paths {
-			p.checkContentPath(cp, "manifest", r)
-		}
-		p.inv.Manifest[d] = paths
-		all = append(all, paths...)
+	for _, d := range ocflSortedKeys(p.inv.Manifest) {
+		all = append(all, p.inv.Manifest[d]...)
 	}
 	for _, c := range ocflPathConflicts(all) {
-		r.addError("E101", where, "manifest: %s", c)
+		r.addError("E101", p.where, "manifest: %s", c)
 	}
 }
 
 func (p *ocflInventory) checkFixity(top map[string]any, r *ValidationResult) {
-	where := p.where
-	v, ok := top["fixity"]
-	if !ok {
+	if _, ok := top["fixity"]; !ok {
 		return
 	}
-	fm, ok := v.(map[string]any)
+	fm, ok := ocflObjectField(top, "fixity", p.where, "", "E111", r)
 	if !ok {
-		r.addError("E111", where, "fixity must be a JSON object")
 		return
 	}
 	p.inv.Fixity = map[string]map[string][]string{}
 	for _, name := range ocflSortedKeys(fm) {
 		alg := ocflDigestAlgorithms[name]
 		if alg == nil {
-			r.addError("E056", where, "fixity algorithm %q is neither in OCFL's vocabulary nor in a digest algorithm extension", name)
+			r.addError("E056", p.where, "fixity algorithm %q is neither in OCFL's vocabulary nor in a digest algorithm extension", name)
 			continue
 		}
 		block, ok := fm[name].(map[string]any)
 		if !ok {
-			r.addError("E057", where, "fixity block %s must be a JSON object of digests", name)
+			r.addError("E057", p.where, "fixity %s must be a JSON object of digests", name)
 			continue
 		}
-		out := map[string][]string{}
-		seen := map[string]string{}
-		for _, d := range ocflSortedKeys(block) {
-			if prev, dup := seen[strings.ToLower(d)]; dup {
-				r.addError("E097", where, "fixity %s digest %s occurs twice (as %s), ignoring case", name, ocflShort(d), ocflShort(prev))
-			}
-			seen[strings.ToLower(d)] = d
-			if !alg.wellFormed(d) {
-				r.addError(alg.formatCode, where, "fixity %s key %s is not a %s digest", name, ocflShort(d), name)
-			}
-			paths, ok := ocflStrings(block[d])
-			if !ok || len(paths) == 0 {
-				r.addError("E057", where, "fixity %s entry %s must be a non-empty array of content paths", name, ocflShort(d))
-				continue
-			}
-			for _, cp := range paths {
-				p.checkContentPath(cp, "fixity "+name, r)
-			}
-			out[d] = paths
-		}
-		p.inv.Fixity[name] = out
+		p.inv.Fixity[name] = p.checkDigestBlock(block, "fixity "+name, alg, "E097", alg.formatCode, "E057", r)
 	}
+}
+
+// checkDigestBlock checks a manifest or fixity block and returns its usable
+// entries: each digest occurs once regardless of case (dupCode), has the form
+// of alg's digests (formatCode; alg may be nil) and maps to a non-empty array
+// of valid content paths (pathsCode).
+func (p *ocflInventory) checkDigestBlock(block map[string]any, what string, alg *ocflDigestAlg, dupCode, formatCode, pathsCode string, r *ValidationResult) map[string][]string {
+	out := map[string][]string{}
+	seen := map[string]string{}
+	for _, d := range ocflSortedKeys(block) {
+		if prev, dup := seen[strings.ToLower(d)]; dup {
+			r.addError(dupCode, p.where, "%s: digest %s occurs twice (as %s), ignoring case", what, ocflShort(d), ocflShort(prev))
+		}
+		seen[strings.ToLower(d)] = d
+		if alg != nil && !alg.wellFormed(d) {
+			r.addError(formatCode, p.where, "%s: key %s is not a %s digest", what, ocflShort(d), alg.name)
+		}
+		paths, ok := ocflStrings(block[d])
+		if !ok || len(paths) == 0 {
+			r.addError(pathsCode, p.where, "%s: entry %s must be a non-empty array of content paths", what, ocflShort(d))
+			continue
+		}
+		for _, cp := range paths {
+			p.checkContentPath(cp, what, r)
+		}
+		out[d] = paths
+	}
+	return out
+}
+
+// ocflObjectField returns top[key] as a JSON object, reporting missingCode
+// when it is absent and typeCode when it is not an object.
+func ocflObjectField(top map[string]any, key, where, missingCode, typeCode string, r *ValidationResult) (map[string]any, bool) {
+	v, ok := top[key]
+	if !ok {
+		r.addError(missingCode, where, "inventory has no %s", key)
+		return nil, false
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		r.addError(typeCode, where, "%s must be a JSON object", key)
+	}
+	return m, ok
 }
 
 // checkStateDigests cross-checks state and manifest: every state digest is a

@@ -82,17 +82,14 @@ type ocflLayout func(id string) (string, error)
 // the object root's path relative to dir. The storage root and its objects
 // are valid when the first result and every object result are valid.
 func ValidateStorageRoot(ctx context.Context, fsys fs.FS, dir string) (*ValidationResult, map[string]*ValidationResult) {
-	v := &ocflRootValidator{ctx: ctx, fsys: fsys, dir: dir, r: &ValidationResult{},
+	v := &ocflRootValidator{ocflTree: ocflTree{ctx: ctx, fsys: fsys, dir: dir, r: &ValidationResult{}},
 		objects: map[string]*ValidationResult{}, ids: map[string]string{}}
 	v.run()
 	return v.r, v.objects
 }
 
 type ocflRootValidator struct {
-	ctx     context.Context
-	fsys    fs.FS
-	dir     string
-	r       *ValidationResult
+	ocflTree
 	objects map[string]*ValidationResult
 	spec    string
 	layout  ocflLayout
@@ -100,42 +97,9 @@ type ocflRootValidator struct {
 	depths  map[int]bool      // depths of object roots below the storage root
 }
 
-func (v *ocflRootValidator) fsPath(rel string) string {
-	if rel == "" {
-		return v.dir
-	}
-	return path.Join(v.dir, rel)
-}
-
-func (v *ocflRootValidator) canceled() bool {
-	err := v.ctx.Err()
-	if err == nil {
-		return false
-	}
-	for _, c := range v.r.Errors {
-		if c.Code == CodeCanceled {
-			return true
-		}
-	}
-	v.r.addError(CodeCanceled, "", "validation stopped: %v", err)
-	return true
-}
-
 func (v *ocflRootValidator) run() {
-	if !fs.ValidPath(v.dir) {
-		v.r.addError(CodeReadError, v.dir, "invalid storage root path %q", v.dir)
-		return
-	}
-	if v.canceled() {
-		return
-	}
-	entries, err := fs.ReadDir(v.fsys, v.dir)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			v.r.addError("E069", "", "storage root does not exist: %v", err)
-		} else {
-			v.r.addError(CodeReadError, "", "cannot read storage root: %v", err)
-		}
+	entries, ok := v.readRoot("E069")
+	if !ok {
 		return
 	}
 	var decls, hierarchy []string
@@ -150,7 +114,7 @@ func (v *ocflRootValidator) run() {
 		case name == "ocfl_layout.json" && !e.IsDir():
 			layoutFile = true
 		case name == "extensions" && e.IsDir():
-			v.checkExtensions()
+			v.checkExtensions("E112", "W016")
 		case e.IsDir():
 			hierarchy = append(hierarchy, name)
 		default:
@@ -174,33 +138,13 @@ func (v *ocflRootValidator) run() {
 	}
 }
 
-// checkExtensions checks the storage root's extensions directory (E112, W016).
-func (v *ocflRootValidator) checkExtensions() {
-	entries, err := fs.ReadDir(v.fsys, v.fsPath("extensions"))
-	if err != nil {
-		v.r.addError(CodeReadError, "extensions", "cannot read: %v", err)
-		return
-	}
-	for _, e := range entries {
-		rel := "extensions/" + e.Name()
-		switch {
-		case e.Type()&fs.ModeSymlink != 0:
-			v.r.addError("E090", rel, "symbolic link in extensions directory")
-		case !e.IsDir():
-			v.r.addError("E112", rel, "extensions directory may only hold extension directories")
-		case !ocflRegisteredExtensions[e.Name()]:
-			v.r.addWarning("W016", rel, "extension %q is not a registered OCFL extension", e.Name())
-		}
-	}
-}
-
 // readLayout reads ocfl_layout.json (E070, E071) and, for the layouts whose
 // mapping this validator computes, the layout extension's configuration.
 func (v *ocflRootValidator) readLayout() {
 	const name = "ocfl_layout.json"
 	data, err := ocflReadFile(v.fsys, v.fsPath(name), ocflMaxSmallFile)
 	if err != nil {
-		v.r.addError(CodeReadError, name, "cannot read: %v", err)
+		v.readErr(name, err, "")
 		return
 	}
 	doc, err := ocflDecodeJSON(data)
@@ -228,7 +172,7 @@ func (v *ocflRootValidator) readLayout() {
 	case errors.Is(err, fs.ErrNotExist):
 		// The extension's defaults apply.
 	case err != nil:
-		v.r.addError(CodeReadError, cfgPath, "cannot read: %v", err)
+		v.readErr(cfgPath, err, "")
 		return
 	default:
 		doc, err := ocflDecodeJSON(data)
@@ -339,7 +283,7 @@ func (v *ocflRootValidator) walk(rel string, depth int) int {
 	}
 	entries, err := fs.ReadDir(v.fsys, v.fsPath(rel))
 	if err != nil {
-		v.r.addError(CodeReadError, rel, "cannot read: %v", err)
+		v.readErr(rel, err, "")
 		return 0
 	}
 	if len(entries) == 0 {
