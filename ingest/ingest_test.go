@@ -26,7 +26,7 @@ var (
 	identErr  error
 )
 
-func identifier(t *testing.T) *identify.Identifier {
+func identifier(t testing.TB) *identify.Identifier {
 	identOnce.Do(func() { ident, identErr = identify.New() })
 	if identErr != nil {
 		t.Fatal(identErr)

@@ -99,7 +99,15 @@ func main() {
 	}
 }
 
+// lastLine returns the last line of a test's output that is not one of
+// go test's own "=== RUN" or "--- SKIP" lines: the skip reason.
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := strings.TrimSpace(lines[i])
+		if l != "" && !strings.HasPrefix(l, "=== ") && !strings.HasPrefix(l, "--- ") {
+			return l
+		}
+	}
+	return ""
 }
