@@ -379,7 +379,7 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, pr
 			writers = append(writers, h)
 		}
 	}
-	n, err := io.Copy(io.MultiWriter(writers...), ctxReader{ctx, f})
+	n, err := io.Copy(io.MultiWriter(writers...), store.ContextReader(ctx, f))
 	if err != nil {
 		if ctx.Err() != nil {
 			return s, nil, ctx.Err()
@@ -624,16 +624,4 @@ func newUUID() (string, error) {
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -363,7 +363,7 @@ func checkKey(ctx context.Context, st store.Store, key string, size int64, want 
 	}
 	defer rc.Close()
 	h := sha512.New()
-	n, err := io.Copy(h, ctxReader{ctx, rc})
+	n, err := io.Copy(h, store.ContextReader(ctx, rc))
 	if err != nil {
 		return fmt.Errorf("read %s: %w", key, err)
 	}
@@ -374,18 +374,6 @@ func checkKey(ctx context.Context, st store.Store, key string, size int64, want 
 		return fmt.Errorf("%s: %w: got %s…, want %s…", key, store.ErrDigestMismatch, got[:16], want[:min(16, len(want))])
 	}
 	return nil
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // validLogical reports whether p is an acceptable OCFL logical path.
@@ -413,3 +401,11 @@ func mimeByExt(p string) string {
 		return "application/octet-stream"
 	}
 }
+
+// ctxReader is store.ContextReader as a value type.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) { return store.ContextReader(c.ctx, c.r).Read(p) }

@@ -63,7 +63,7 @@ func exportOne(ctx context.Context, st store.Store, h *Head, root *os.Root, p st
 	if err != nil {
 		return fmt.Errorf("aip: export %s: %w", p, err)
 	}
-	if _, err := io.Copy(f, ctxReader{ctx, rc}); err != nil {
+	if _, err := io.Copy(f, store.ContextReader(ctx, rc)); err != nil {
 		f.Close()
 		return fmt.Errorf("aip: export %s: %w", p, err)
 	}

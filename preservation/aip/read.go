@@ -229,5 +229,5 @@ func readAll(ctx context.Context, st store.Store, key string) ([]byte, error) {
 	if info.Size > maxMetadataSize {
 		return nil, fmt.Errorf("aip: %s is %d bytes, more than %d", key, info.Size, maxMetadataSize)
 	}
-	return io.ReadAll(io.LimitReader(ctxReader{ctx, rc}, maxMetadataSize+1))
+	return io.ReadAll(io.LimitReader(store.ContextReader(ctx, rc), maxMetadataSize+1))
 }

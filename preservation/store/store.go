@@ -102,3 +102,19 @@ func ValidKey(key string) bool {
 	}
 	return utf8.ValidString(key)
 }
+
+// ContextReader returns a reader that fails with ctx's error once ctx is
+// done, so that long copies honour cancellation between reads.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
