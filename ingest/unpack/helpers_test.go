@@ -35,6 +35,9 @@ type zent struct {
 	rawComment string
 }
 
+// testTime is a modification time for test entries.
+var testTime = time.Date(2020, 2, 29, 12, 0, 0, 0, time.UTC)
+
 // storeMethod asks for zip.Store, whose value 0 means "default" in zent.
 const storeMethod = 0xfffe
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/magazin-archiv/magazin/preservation"
@@ -476,11 +477,12 @@ func (c *ctxWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// isReadError reports an I/O error of the input file, as opposed to a
-// format error in its content.
+// isReadError reports an I/O error of the input file (EIO and the like),
+// as opposed to a format error in its content. A ReadAt at an offset that
+// a damaged header computed ("negative offset") is a format error.
 func isReadError(err error) bool {
-	var pe *fs.PathError
-	return errors.As(err, &pe)
+	var errno syscall.Errno
+	return errors.As(err, &errno) || errors.Is(err, os.ErrClosed)
 }
 
 // errText is err's message without the file path, which callers put in
