@@ -402,10 +402,3 @@ func mimeByExt(p string) string {
 	}
 }
 
-// ctxReader is store.ContextReader as a value type.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) { return store.ContextReader(c.ctx, c.r).Read(p) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/magazin-archiv/magazin/preservation/store"
 	"io"
 	"io/fs"
 	"path"
@@ -657,7 +658,7 @@ func (v *ocflObjectValidator) checkDigests(cp string, exps []*ocflExpectation, b
 		v.readErr(cp, err, "E092")
 		return
 	}
-	_, err = io.CopyBuffer(io.MultiWriter(ws...), ctxReader{v.ctx, f}, buf)
+	_, err = io.CopyBuffer(io.MultiWriter(ws...), store.ContextReader(v.ctx, f), buf)
 	f.Close()
 	if err != nil {
 		v.readErr(cp, err, "")
