@@ -3,7 +3,7 @@ package identify
 import (
 	"bufio"
 	"context"
-	"fmt"
+	"github.com/magazin-archiv/magazin/internal/corpus"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,44 +28,14 @@ const (
 
 const skeletonTSV = "format-id/siegfried-testdata/EXPECTED-skeleton-suite.tsv"
 
-// corpusDir finds the shared corpus: MAGAZIN_CORPUS if set, otherwise
-// "shared/corpus" beside one of the directories above this package (the
-// repository sits at <work>/main, the corpus at <work>/shared/corpus).
-// Without it the test is skipped, except in CI (CI=true), where it fails.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("MAGAZIN_CORPUS"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		c := filepath.Join(d, "shared", "corpus")
-		if _, err := os.Stat(filepath.Join(c, skeletonTSV)); err == nil {
-			return c
-		}
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	msg := fmt.Sprintf("shared corpus not found (looked for shared/corpus/%s above %s; set MAGAZIN_CORPUS)", skeletonTSV, wd)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
 // TestSkeletonSuite identifies the PRONOM skeleton suite that siegfried's
 // own tests use and checks that agreement with the PUIDs in the file names
 // does not drop. Disagreements are listed in the test log (go test -v).
 func TestSkeletonSuite(t *testing.T) {
-	corpus := corpusDir(t)
+	croot := corpus.Dir(t, ".")
 	id := identifier(t)
-	base := filepath.Dir(filepath.Join(corpus, skeletonTSV))
-	f, err := os.Open(filepath.Join(corpus, skeletonTSV))
+	base := filepath.Dir(filepath.Join(croot, skeletonTSV))
+	f, err := os.Open(filepath.Join(croot, skeletonTSV))
 	if err != nil {
 		t.Fatal(err)
 	}

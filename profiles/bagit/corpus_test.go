@@ -3,6 +3,7 @@ package bagit
 import (
 	"context"
 	"fmt"
+	"github.com/magazin-archiv/magazin/internal/corpus"
 	"os"
 	"path/filepath"
 	"slices"
@@ -37,32 +38,6 @@ func verifyPayload(t *testing.T, tr *profiles.Transfer) preservation.Problems {
 		}
 	}
 	return ps
-}
-
-// corpusDir finds shared/corpus beside the repository by walking up from
-// the package directory. A missing corpus skips the test, except in CI.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus not found: shared/corpus must sit beside the repository (see ../shared/corpus/README.md)")
-	}
-	t.Skip("corpus not found: no shared/corpus in any parent directory; skipping corpus test")
-	return ""
 }
 
 // knownGaps are conformance-suite bags (version/category/bag) on which the
@@ -110,7 +85,7 @@ func errorCodes(ps preservation.Problems) []string {
 // conformance suite (EXPECTED.tsv): valid and warning bags must give no
 // error, invalid and *-only bags at least one.
 func TestConformanceSuite(t *testing.T) {
-	base := filepath.Join(corpusDir(t), "bagit-conformance-suite")
+	base := filepath.Join(corpus.Dir(t, "."), "bagit-conformance-suite")
 	data, err := os.ReadFile(filepath.Join(base, "EXPECTED.tsv"))
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +144,7 @@ func TestConformanceSuite(t *testing.T) {
 // a bag whose folder name contains "fail" must give an error, every other
 // bag none.
 func TestArchivematica(t *testing.T) {
-	base := filepath.Join(corpusDir(t), "archivematica-sampledata")
+	base := filepath.Join(corpus.Dir(t, "."), "archivematica-sampledata")
 	var bags []string
 	for _, pattern := range []string{
 		"TestTransfers/bagitTests/*/bagit.txt",

@@ -3,6 +3,7 @@ package folder
 import (
 	"context"
 	"errors"
+	"github.com/magazin-archiv/magazin/internal/corpus"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -246,9 +247,9 @@ func TestCancel(t *testing.T) {
 // TestCorpus reads directories of the shared corpus as plain folders and
 // compares the result with an independent walk.
 func TestCorpus(t *testing.T) {
-	corpus := corpusDir(t)
+	croot := corpus.Dir(t, ".")
 	for _, dir := range []string{"bagit-conformance-suite", "archivematica-sampledata"} {
-		root := filepath.Join(corpus, dir)
+		root := filepath.Join(croot, dir)
 		t.Run(dir, func(t *testing.T) {
 			tr, err := New().Read(context.Background(), root)
 			if err != nil {
@@ -285,32 +286,6 @@ func TestCorpus(t *testing.T) {
 			t.Logf("%s: %d files, %d bytes, %d problems", dir, len(got), gotSize, len(tr.Problems))
 		})
 	}
-}
-
-// corpusDir finds shared/corpus beside the repository by walking up from
-// the package directory. A missing corpus skips the test, except in CI.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("corpus not found: shared/corpus must sit beside the repository (see ../shared/corpus/README.md)")
-	}
-	t.Skip("corpus not found: no shared/corpus in any parent directory; skipping corpus test")
-	return ""
 }
 
 // TestCodesDocumented checks that every problem code is documented in
