@@ -13,8 +13,10 @@
 //     archive is extracted completely or not at all.
 //   - The archive's central directory is checked as a whole before anything
 //     is written: names, types, encryption, compression methods,
-//     duplicates, entry count, declared sizes and declared expansion ratios.
-//     Every problem found is reported (at most 1000).
+//     duplicates, entry count, declared sizes and declared expansion ratios,
+//     overlapping entry data. Every problem found is reported (at most
+//     1000). The declared entry count and directory size are checked before
+//     the directory is parsed, so memory use stays bounded.
 //   - Headers are not trusted: while extracting, the bytes actually
 //     written are counted and cut off (io.LimitReader) at the per-file,
 //     total and expansion-ratio limits; each entry's CRC-32 and size are
@@ -26,8 +28,9 @@
 //     again after a crash.
 //   - Input problems are returned as [preservation.Problems]; the error
 //     result is for the environment (staging directory not empty, disk
-//     full, ctx done). A returned error always has the staging directory
-//     emptied first.
+//     full, ctx done). After an error during extraction the staging
+//     directory has been emptied; a staging directory that was not empty
+//     to begin with is left untouched.
 //
 // Entry names: a name flagged as UTF-8 must be valid UTF-8. An unflagged
 // name is taken from an Info-ZIP Unicode Path extra field (0x7075) when one

@@ -41,8 +41,8 @@ func IsZip(path string) bool {
 // exist (its parent must) or be an empty directory. It returns the problems
 // found; when any has error severity nothing is extracted and destDir is
 // left empty. The error reports failures of the environment and
-// cancellation; destDir is left empty then, too. See the package
-// documentation for the rules.
+// cancellation; destDir is left empty then, too, unless it was not empty
+// to begin with. See the package documentation for the rules.
 func Zip(ctx context.Context, zipPath, destDir string, lim Limits) (preservation.Problems, error) {
 	return zipExtract(ctx, zipPath, destDir, lim.withDefaults(), true)
 }
@@ -203,9 +203,15 @@ func checkEndRecord(f io.ReaderAt, size int64, lim Limits) (code, msg string) {
 	if count > uint64(lim.MaxFiles) {
 		return CodeTooMany, fmt.Sprintf("the archive declares %d entries, more than the limit of %d", count, lim.MaxFiles)
 	}
-	// archive/zip reads entries until the directory ends, checking only the
-	// low 16 bits of the count: bound the directory's size as well. 1 KiB
-	// per allowed entry is far more than real archives use.
+	// archive/zip reads entries until the directory ends and compares only
+	// the low 16 bits of their number with the declared count, so an
+	// archive declaring 1 entry may hold 65537 or 4 million. Bound the
+	// directory's size by the declared count (2 KiB per entry is far more
+	// than a name of MaxPathLen with its extra fields needs) and by the
+	// limit, before archive/zip holds it all in memory.
+	if dirSize > count*2048+65536 {
+		return CodeCorrupt, fmt.Sprintf("the central directory (%d bytes) is too large for the %d entries the archive declares", dirSize, count)
+	}
 	if dirSize > uint64(lim.MaxFiles)*1024 {
 		return CodeTooMany, fmt.Sprintf("the central directory (%d bytes) is too large for %d entries", dirSize, lim.MaxFiles)
 	}

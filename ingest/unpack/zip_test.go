@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,7 @@ func TestZipHostile(t *testing.T) {
 			binary.LittleEndian.PutUint16(z[end+10:], 0xfffe)
 			return z
 		}, Limits{MaxFiles: 1000}, CodeTooMany},
+		{"entry count wraps at 16 bits", wrappedCount, Limits{}, CodeCorrupt},
 		// A good entry first: its extraction must be undone.
 		{"good entry, then CRC mismatch", entries(
 			zent{name: "gut/a.txt", data: "fine"},
@@ -177,6 +179,40 @@ func duplicateCentral(t *testing.T, z []byte, name string) []byte {
 	binary.LittleEndian.PutUint16(e[8:], binary.LittleEndian.Uint16(e[8:])+1)
 	binary.LittleEndian.PutUint16(e[10:], binary.LittleEndian.Uint16(e[10:])+1)
 	binary.LittleEndian.PutUint32(e[12:], binary.LittleEndian.Uint32(e[12:])+uint32(len(hdr)))
+	return out
+}
+
+// wrappedCount makes an archive of 65537 entries whose (non-zip64) end
+// record declares 1: archive/zip compares only the low 16 bits.
+func wrappedCount(t *testing.T) []byte {
+	const n = 1<<16 + 1
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for i := range n {
+		if _, err := zw.CreateHeader(&zip.FileHeader{Name: strconv.Itoa(i), Method: zip.Store}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	z := b.Bytes()
+	end := bytes.LastIndex(z, []byte("PK\x05\x06"))
+	z64 := end - 20 - 56 // zip64 end record, then its locator, then the end record
+	if binary.LittleEndian.Uint32(z[z64:]) != 0x06064b50 {
+		t.Fatal("no zip64 end record")
+	}
+	size := binary.LittleEndian.Uint64(z[z64+40:])
+	offset := binary.LittleEndian.Uint64(z[z64+48:])
+	eocd := slices.Clone(z[end:])
+	binary.LittleEndian.PutUint16(eocd[8:], 1)
+	binary.LittleEndian.PutUint16(eocd[10:], 1)
+	binary.LittleEndian.PutUint32(eocd[12:], uint32(size))
+	binary.LittleEndian.PutUint32(eocd[16:], uint32(offset))
+	out := slices.Concat(z[:z64], eocd)
+	if zr, err := zip.NewReader(bytes.NewReader(out), int64(len(out))); err != nil || len(zr.File) != n {
+		t.Fatalf("archive/zip no longer accepts the wrapped count (%v); the test needs updating", err)
+	}
 	return out
 }
 
