@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 DATA     ?= ./magazin-data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build test test-short run bench lint fmt vet imports soak fuzz clean
+.PHONY: all build test test-short run bench lint fmt vet imports tidy soak fuzz clean
 
 all: build
 
@@ -31,7 +31,7 @@ run: build
 bench:
 	./scripts/bench.sh
 
-lint: fmt vet imports
+lint: fmt vet imports tidy
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -50,3 +50,6 @@ soak:
 
 clean:
 	rm -rf bin
+
+tidy:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
