@@ -401,4 +401,3 @@ func mimeByExt(p string) string {
 		return "application/octet-stream"
 	}
 }
-
