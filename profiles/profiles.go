@@ -49,6 +49,44 @@ type Transfer struct {
 	// Problems are the coded findings; any error-severity problem rejects
 	// the submission.
 	Problems preservation.Problems
+	// Units describe the submission's intellectual structure (xdomea Akte,
+	// Vorgang, Dokument; an E-ARK or BagIt package may have none). Parents
+	// come before their children. Each top-level unit (Parent == "")
+	// becomes one AIP holding the files of its whole subtree; files that
+	// belong to no unit go together into one AIP of their own.
+	Units []Unit
+	// Message describes the submission message the transfer came in, when
+	// the profile has one (xdomea): it is what replies refer to.
+	Message *Message
+}
+
+// Unit is one unit of description in a transfer.
+type Unit struct {
+	// Unit carries the descriptive fields. Its ID is left empty (ingest
+	// assigns ids); SourceID must be set and unique within the transfer;
+	// Parent is the parent's SourceID ("" for a top-level unit).
+	preservation.Unit
+	// Files are the Names of Transfer.Files that belong directly to this
+	// unit.
+	Files []string
+	// Metadata are metadata files specific to this unit and its subtree
+	// (e.g. the xdomea message pruned to this unit); kept in the unit's AIP
+	// under metadata/submission/.
+	Metadata []File
+}
+
+// Message identifies the submission message (xdomea) a transfer came in.
+type Message struct {
+	// Type is the message type code, e.g. "0503".
+	Type string
+	// Version is the standard's version, e.g. "3.0.0".
+	Version string
+	// ProcessID is the process (Aussonderung) the message belongs to.
+	ProcessID string
+	// Sender identifies the sending agency (Behördenkennung).
+	Sender string
+	// SenderName is the agency's name.
+	SenderName string
 }
 
 // File is one file of a Transfer.
@@ -60,6 +98,10 @@ type File struct {
 	Path string
 	// Size is the size found on disk.
 	Size int64
+	// Data, when not nil, holds the file's content in memory; Path is then
+	// empty. Profiles use it for metadata they derive (e.g. a pruned
+	// message), since they never write to disk.
+	Data []byte
 	// Declared maps a digest algorithm ("md5", "sha1", "sha256", "sha512")
 	// to the lower-case hex digest the submission declares for the file.
 	// The ingest pipeline computes these in its one read of the file and
