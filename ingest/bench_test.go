@@ -66,7 +66,7 @@ func BenchmarkIngest(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				if _, err := in.Ingest(context.Background(), src, "folder", nil); err != nil {
+				if _, err := in.Ingest(context.Background(), src, ingest.Options{Profile: "folder"}, nil); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()

@@ -23,6 +23,7 @@ import (
 	"github.com/magazin-archiv/magazin/ingest/unpack"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/profiles"
 	"github.com/magazin-archiv/magazin/profiles/bagit"
@@ -53,11 +54,16 @@ type Catalog interface {
 	ByFingerprint(ctx context.Context, fp string) (string, bool, error)
 	AIP(ctx context.Context, id string) (*preservation.AIP, error)
 	PutAIP(ctx context.Context, a *preservation.AIP) error
+	Unit(ctx context.Context, id string) (*preservation.Unit, error)
+	ResolveUnit(ctx context.Context, ref string) (*preservation.Unit, error)
+	NextNumber(ctx context.Context, bestand string) (int, error)
+	Agency(ctx context.Context, id string) (*catalog.Agency, error)
 }
 
-// Indexer receives every newly stored AIP (access/search satisfies it).
+// Indexer receives the units of every newly stored AIP (the finding-aid
+// index satisfies it, wired by cmd/magazin).
 type Indexer interface {
-	IndexAIP(ctx context.Context, a *preservation.AIP) error
+	IndexUnits(ctx context.Context, units []preservation.Unit) error
 }
 
 // Ingester runs ingests. It is safe for concurrent use.
@@ -103,10 +109,12 @@ func New(cfg Config, stores []store.Store, cat Catalog, ident *identify.Identifi
 
 // Result is the outcome of one ingest.
 type Result struct {
-	AIP *preservation.AIP `json:"aip"`
-	// Existing is true when the submission was already archived and the
-	// existing AIP was returned.
-	Existing bool `json:"existing"`
+	// AIPs are the AIPs the submission was stored in: one per top-level
+	// unit (Akte or Vorgang), in submission order.
+	AIPs []*preservation.AIP `json:"aips"`
+	// Existing counts the AIPs that were archived before (an identical
+	// resubmission) and were returned instead of made again.
+	Existing int `json:"existing"`
 	// Problems are warnings (errors reject the submission).
 	Problems preservation.Problems `json:"problems,omitempty"`
 	Profile  string                `json:"profile"`
@@ -157,11 +165,19 @@ func (in *Ingester) Validate(ctx context.Context, path, profile string, progress
 	return name, p.problems, nil
 }
 
-// Ingest ingests the submission at path (a directory or a ZIP file).
-// profile is a profile name or "auto". A rejected submission returns an
+// Options are per-submission choices.
+type Options struct {
+	// Profile is a profile name or "auto" ("" means auto).
+	Profile string
+	// Bestand names the Bestand (id or Signatur) the units join; empty: the
+	// sending agency's Bestand, if the submission names a known agency.
+	Bestand string
+}
+
+// Ingest ingests the submission at path (a directory or a ZIP file). A rejected submission returns an
 // error matching *preservation.RejectedError.
-func (in *Ingester) Ingest(ctx context.Context, path, profile string, progress preservation.Progress) (*Result, error) {
-	p, err := in.prepare(ctx, path, profile, progress)
+func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progress preservation.Progress) (*Result, error) {
+	p, err := in.prepare(ctx, path, opts.Profile, progress)
 	if p != nil {
 		defer os.RemoveAll(p.staging)
 	}
@@ -171,43 +187,86 @@ func (in *Ingester) Ingest(ctx context.Context, path, profile string, progress p
 	if p.problems.HasErrors() {
 		return nil, in.reject(p)
 	}
-	fp := fingerprint(p.files)
-	if id, ok, err := in.cat.ByFingerprint(ctx, fp); err != nil {
+	bestand, err := in.resolveBestand(ctx, p.transfer, opts.Bestand)
+	if err != nil {
 		return nil, err
-	} else if ok {
+	}
+	groups, err := in.groupUnits(p, bestand)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Problems: p.problems, Profile: p.transfer.Profile}
+	var fresh []group
+	for _, g := range groups {
+		fp := fingerprint(g.files)
+		id, ok, err := in.cat.ByFingerprint(ctx, fp)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			fresh = append(fresh, g)
+			continue
+		}
 		a, err := in.cat.AIP(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		in.log.Info("submission already archived", "aip", id, "submission", path)
-		return &Result{AIP: a, Existing: true, Problems: p.problems, Profile: p.transfer.Profile}, nil
+		in.log.Info("already archived", "aip", id, "submission", path)
+		res.AIPs = append(res.AIPs, a)
+		res.Existing++
 	}
-	a, obj, err := in.build(p, fp)
-	if err != nil {
+	if err := in.numberGroups(ctx, fresh, bestand); err != nil {
 		return nil, err
 	}
-	for _, st := range in.stores {
-		if err := obj.Write(ctx, st, 4); err != nil {
+	type built struct {
+		a   *preservation.AIP
+		obj *aip.Object
+	}
+	var objs []built
+	for _, g := range fresh {
+		a, obj, err := in.build(p, g)
+		if err != nil {
 			return nil, err
+		}
+		objs = append(objs, built{a, obj})
+	}
+	// Every replica gets every object and is read back before anything
+	// becomes visible.
+	for _, st := range in.stores {
+		for _, b := range objs {
+			if err := b.obj.Write(ctx, st, 4); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, st := range in.stores {
-		if err := obj.Verify(ctx, st); err != nil {
-			return nil, err
+		for _, b := range objs {
+			if err := b.obj.Verify(ctx, st); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if err := in.cat.PutAIP(ctx, a); err != nil {
-		return nil, fmt.Errorf("ingest: catalog: %w", err)
+	for _, b := range objs {
+		if err := in.cat.PutAIP(ctx, b.a); err != nil {
+			return nil, fmt.Errorf("ingest: catalog: %w", err)
+		}
+		res.AIPs = append(res.AIPs, b.a)
+		in.log.Info("ingested", "aip", b.a.ID, "files", len(b.a.Files), "profile", b.a.Profile)
 	}
 	if in.indexer != nil {
-		if err := in.indexer.IndexAIP(ctx, a); err != nil {
-			// The AIP is safe in storage; the index is a cache that
-			// `magazin rebuild` restores.
-			in.log.Error("indexing failed", "aip", a.ID, "err", err)
+		var units []preservation.Unit
+		for _, b := range objs {
+			units = append(units, b.a.Units...)
+		}
+		if len(units) > 0 {
+			if err := in.indexer.IndexUnits(ctx, units); err != nil {
+				// The AIPs are safe in storage; the index is a cache that
+				// `magazin rebuild` restores.
+				in.log.Error("indexing failed", "err", err)
+			}
 		}
 	}
-	in.log.Info("ingested", "aip", a.ID, "files", len(a.Files), "profile", a.Profile)
-	return &Result{AIP: a, Problems: p.problems, Profile: p.transfer.Profile}, nil
+	return res, nil
 }
 
 func (in *Ingester) prepare(ctx context.Context, src, profile string, progress preservation.Progress) (*prepared, error) {
@@ -419,19 +478,27 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, pr
 	return s, probs, nil
 }
 
-// build turns a prepared submission into the AIP record and its OCFL object.
-func (in *Ingester) build(p *prepared, fp string) (*preservation.AIP, *aip.Object, error) {
+// build turns one group of a prepared submission into an AIP record and
+// its OCFL object.
+func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object, error) {
 	id, err := newUUID()
 	if err != nil {
 		return nil, nil, err
 	}
 	t := p.transfer
+	top := g.units[0]
 	a := &preservation.AIP{ID: preservation.AIPID("urn:uuid:" + id), Version: 1, Created: in.now().UTC().Truncate(time.Second),
-		Title: t.Title, Profile: t.Profile, Fingerprint: fp, Submission: filepath.Base(p.src), Description: t.Description}
-	magazinAgent := preservation.Agent{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}
-	a.Agents = []preservation.Agent{magazinAgent}
+		Title: top.Title, Profile: t.Profile, Fingerprint: fingerprint(g.files), Submission: filepath.Base(p.src), Description: t.Description}
+	if a.Title == "" {
+		a.Title = t.Title
+	}
+	for i := range g.units {
+		g.units[i].AIP = a.ID
+	}
+	a.Units = g.units
+	a.Agents = []preservation.Agent{{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}}
 	var payload []aip.Source
-	for _, s := range p.files {
+	for _, s := range g.files {
 		f := preservation.File{Path: aip.PrefixOriginal + s.tf.Name, Name: s.tf.Name, Size: s.tf.Size, SHA512: s.sha512,
 			PUID: s.ident.PUID, FormatName: s.ident.FormatName, FormatVersion: s.ident.FormatVersion, MIME: s.ident.MIME,
 			FormatBasis: s.ident.Basis, FormatWarning: s.ident.Warning}
@@ -439,29 +506,34 @@ func (in *Ingester) build(p *prepared, fp string) (*preservation.AIP, *aip.Objec
 		a.Size += f.Size
 		payload = append(payload, aip.FileSource(f.Path, s.tf.Path, f.Size, f.SHA512))
 	}
+	// The submission's own metadata: the unit's (e.g. the message pruned to
+	// it) where the profile gives one, else the whole submission's.
+	meta := g.metadata
+	if len(meta) == 0 {
+		meta = t.Metadata
+	}
 	var sub []aip.Source
-	for _, m := range t.Metadata {
-		b, err := os.ReadFile(m.Path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("ingest: read submission metadata %s: %w", m.Name, err)
+	for _, m := range meta {
+		b := m.Data
+		if b == nil {
+			var err error
+			if b, err = os.ReadFile(m.Path); err != nil {
+				return nil, nil, fmt.Errorf("ingest: read submission metadata %s: %w", m.Name, err)
+			}
 		}
 		sub = append(sub, aip.BytesSource(aip.PrefixSubmisson+m.Name, b))
 	}
 	events := append([]preservation.Event(nil), p.events...)
-	for i := range events {
-		events[i].Agents = []string{"magazin"}
-	}
 	events = append(events, in.event(preservation.EventMessageDigest, "SHA-512 computed for every file in one read", preservation.OutcomeSuccess, ""))
 	declared := 0
-	for _, s := range p.files {
+	for _, s := range g.files {
 		declared += len(s.tf.Declared)
 	}
 	if declared > 0 {
 		events = append(events, in.event(preservation.EventFixityCheck, "digests declared by the submission checked", preservation.OutcomeSuccess, fmt.Sprintf("%d digests matched", declared)))
 	}
 	if in.ident != nil {
-		sfAgent := preservation.Agent{ID: "siegfried", Name: "siegfried", Type: "software", Version: in.ident.Version()}
-		a.Agents = append(a.Agents, sfAgent)
+		a.Agents = append(a.Agents, preservation.Agent{ID: "siegfried", Name: "siegfried", Type: "software", Version: in.ident.Version()})
 		ev := in.event(preservation.EventFormatID, "formats identified against PRONOM", preservation.OutcomeSuccess, formatSummary(a.Files))
 		ev.Agents = []string{"siegfried"}
 		events = append(events, ev)

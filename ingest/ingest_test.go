@@ -47,10 +47,12 @@ type fakeIndexer struct {
 	ids []string
 }
 
-func (f *fakeIndexer) IndexAIP(_ context.Context, a *preservation.AIP) error {
+func (f *fakeIndexer) IndexUnits(_ context.Context, units []preservation.Unit) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.ids = append(f.ids, string(a.ID))
+	for _, u := range units {
+		f.ids = append(f.ids, string(u.AIP))
+	}
 	return nil
 }
 
@@ -96,12 +98,12 @@ func objectCount(t *testing.T, st store.Store) int {
 func TestIngestFolderIntoReplicas(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	res, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), "auto", nil)
+	res, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "auto"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := res.AIP
-	if res.Profile != "folder" || len(a.Files) != 5 || res.Existing {
+	a := res.AIPs[0]
+	if res.Profile != "folder" || len(a.Files) != 5 || res.Existing != 0 || len(res.AIPs) != 1 {
 		t.Fatalf("result = %+v", res)
 	}
 	puids := map[string]string{}
@@ -135,8 +137,8 @@ func TestIngestFolderIntoReplicas(t *testing.T) {
 	if len(r.idx.ids) != 1 || r.idx.ids[0] != string(a.ID) {
 		t.Errorf("indexer got %v", r.idx.ids)
 	}
-	again, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), "folder", nil)
-	if err != nil || !again.Existing || again.AIP.ID != a.ID {
+	again, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "folder"}, nil)
+	if err != nil || again.Existing != 1 || again.AIPs[0].ID != a.ID {
 		t.Fatalf("resubmission = %+v, %v", again, err)
 	}
 	if n := objectCount(t, r.stores[0]); n != 1 {
@@ -146,19 +148,19 @@ func TestIngestFolderIntoReplicas(t *testing.T) {
 
 func TestIngestBag(t *testing.T) {
 	r := newRig(t)
-	res, err := r.in.Ingest(context.Background(), repoPath(t, "testdata/bagit/valid/basic-1.0-sha512"), "auto", nil)
+	res, err := r.in.Ingest(context.Background(), repoPath(t, "testdata/bagit/valid/basic-1.0-sha512"), ingest.Options{Profile: "auto"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Profile != "bagit" {
 		t.Errorf("profile %q", res.Profile)
 	}
-	for _, f := range res.AIP.Files {
+	for _, f := range res.AIPs[0].Files {
 		if strings.HasPrefix(f.Name, "data/") {
 			t.Errorf("payload name keeps data/: %s", f.Name)
 		}
 	}
-	h, err := aip.ReadHead(context.Background(), r.stores[0], string(res.AIP.ID))
+	h, err := aip.ReadHead(context.Background(), r.stores[0], string(res.AIPs[0].ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +214,7 @@ func TestBagWithCorruptPayloadIsRejected(t *testing.T) {
 	b, _ := os.ReadFile(victim)
 	b[0] ^= 0x20
 	os.WriteFile(victim, b, 0o644)
-	_, err := r.in.Ingest(context.Background(), bag, "bagit", nil)
+	_, err := r.in.Ingest(context.Background(), bag, ingest.Options{Profile: "bagit"}, nil)
 	var rej *preservation.RejectedError
 	if !errors.As(err, &rej) {
 		t.Fatalf("err = %v, want RejectedError", err)
@@ -250,14 +252,14 @@ func TestZipOfFolder(t *testing.T) {
 	}
 	zw.Close()
 	f.Close()
-	res, err := r.in.Ingest(context.Background(), zpath, "auto", nil)
+	res, err := r.in.Ingest(context.Background(), zpath, ingest.Options{Profile: "auto"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.AIP.Files[0].Name != "Akte/eins.txt" {
-		t.Errorf("names = %v", res.AIP.Files)
+	if res.AIPs[0].Files[0].Name != "Akte/eins.txt" {
+		t.Errorf("names = %v", res.AIPs[0].Files)
 	}
-	if !hasEvent(res.AIP, "unp") {
+	if !hasEvent(res.AIPs[0], "unp") {
 		t.Error("no unpacking event")
 	}
 	if left, _ := os.ReadDir(filepath.Join(r.data, "staging")); len(left) != 0 {
@@ -286,7 +288,7 @@ func (failingStore) Put(context.Context, string, io.Reader, int64, string) (stor
 func TestReplicaFailureKeepsAIPInvisible(t *testing.T) {
 	good := mem.New()
 	r := newRig(t, good, failingStore{mem.New()})
-	_, err := r.in.Ingest(context.Background(), repoPath(t, "testdata/sample-transfer"), "folder", nil)
+	_, err := r.in.Ingest(context.Background(), repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "folder"}, nil)
 	if !errors.Is(err, errOutage) {
 		t.Fatalf("err = %v, want the replica's error", err)
 	}
@@ -305,7 +307,7 @@ func TestCancelledIngestStoresNothing(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), "folder", nil)
+	_, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "folder"}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

@@ -111,6 +111,9 @@ type AIP struct {
 	// Description is the free-form descriptive record (title, dates,
 	// provenance ...) as stored in metadata/descriptive/description.json.
 	Description map[string]any `json:"description,omitempty"`
+	// Units are the units of description whose records the AIP holds:
+	// the top-level unit first, then its subtree in submission order.
+	Units []Unit `json:"units,omitempty"`
 }
 
 // Severity of a Problem.

@@ -20,8 +20,8 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "data", Value: "./magazin-data", EnvVars: []string{"MAGAZIN_DATA"},
 			Usage: "data directory: catalog, index, staging, quarantine and the default store"}),
-		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "store", EnvVars: []string{"MAGAZIN_STORES"},
-			Usage: "store URL (repeatable; replicas): file:///path or s3://bucket/prefix?endpoint=host:port&tls=true"}),
+		altsrc.NewStringSliceFlag(&cli.StringSliceFlag{Name: "store",
+			Usage: "store URL (repeatable; replicas): file:///path or s3://bucket/prefix?endpoint=host:port&tls=true; env MAGAZIN_STORES: URLs separated by spaces"}),
 		&cli.StringFlag{Name: "config", EnvVars: []string{"MAGAZIN_CONFIG"}, Usage: "TOML file with settings (data, store, ...)"},
 		altsrc.NewIntFlag(&cli.IntFlag{Name: "max-files", EnvVars: []string{"MAGAZIN_MAX_FILES"},
 			Usage: "most files and directories one submission may hold (0: default 200000)"}),
@@ -61,6 +61,9 @@ func configFrom(c *cli.Context) (Config, error) {
 		return Config{}, fmt.Errorf("%w: --data: %v", errUsage, err)
 	}
 	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio")}
+	if len(cfg.Stores) == 0 {
+		cfg.Stores = strings.Fields(os.Getenv("MAGAZIN_STORES"))
+	}
 	if len(cfg.Stores) == 0 {
 		cfg.Stores = []string{"file://" + filepath.Join(data, "store")}
 	}

@@ -20,7 +20,8 @@ func ingestCommand() *cli.Command {
 		Name:      "ingest",
 		Usage:     "ingest submission packages (directories or ZIP files) into AIPs",
 		ArgsUsage: "PATH...",
-		Flags:     []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"}},
+		Flags: []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
+			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return fmt.Errorf("%w: ingest needs at least one PATH", errUsage)
@@ -42,7 +43,7 @@ func ingestCommand() *cli.Command {
 			failed := false
 			for _, p := range c.Args().Slice() {
 				bar := newBar(c, "ingest "+p)
-				res, err := in.Ingest(c.Context, p, c.String("profile"), bar)
+				res, err := in.Ingest(c.Context, p, ingest.Options{Profile: c.String("profile"), Bestand: c.String("bestand")}, bar)
 				bar.Finish()
 				r := report{Path: p, OK: err == nil, Result: res}
 				var rej *preservation.RejectedError
@@ -80,10 +81,19 @@ func printIngest(w io.Writer, path string, res *ingest.Result, rej *preservation
 		for _, p := range rej.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}
-	case res.Existing:
-		fmt.Fprintf(w, "already archived %s as %s\n", path, res.AIP.ID)
 	default:
-		fmt.Fprintf(w, "ingested %s as %s (%d files, profile %s)\n", path, res.AIP.ID, len(res.AIP.Files), res.Profile)
+		verb := "ingested"
+		if res.Existing == len(res.AIPs) {
+			verb = "already archived"
+		}
+		fmt.Fprintf(w, "%s %s (profile %s): %d AIP(s), %d of them archived before\n", verb, path, res.Profile, len(res.AIPs), res.Existing)
+		for _, a := range res.AIPs {
+			sig := ""
+			if len(a.Units) > 0 && a.Units[0].Signatur != "" {
+				sig = a.Units[0].Signatur + "  "
+			}
+			fmt.Fprintf(w, "  %s  %s%s (%d files)\n", a.ID, sig, a.Title, len(a.Files))
+		}
 		for _, p := range res.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
 		}

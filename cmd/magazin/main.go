@@ -16,6 +16,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/preservation"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -43,8 +45,13 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			ingestCommand(), validateCommand(), aipCommand(), identifyCommand(),
 			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(),
+			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
+			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
+			agencyCommand(), unitCommand(), describeCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
+		// Names like "Müller, Hans" must stay whole.
+		DisableSliceFlagSeparator: true,
 	}
 }
 

@@ -96,6 +96,8 @@ type descriptionRecord struct {
 	Fingerprint string         `json:"fingerprint"`
 	Created     time.Time      `json:"created"`
 	Description map[string]any `json:"description,omitempty"`
+	// Units are the units of description the AIP holds.
+	Units []preservation.Unit `json:"units,omitempty"`
 }
 
 const descriptionSchema = "magazin-description/1"
@@ -153,7 +155,7 @@ func New(pkg Package) (*Object, error) {
 	}
 	descJSON, err := json.MarshalIndent(descriptionRecord{Schema: descriptionSchema, ID: string(a.ID), Title: a.Title,
 		Profile: a.Profile, Submission: a.Submission, Fingerprint: a.Fingerprint, Created: created,
-		Description: a.Description}, "", "  ")
+		Description: a.Description, Units: a.Units}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("aip: description record: %w", err)
 	}

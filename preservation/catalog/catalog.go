@@ -116,6 +116,11 @@ func (c *Catalog) PutAIP(ctx context.Context, a *preservation.AIP) error {
 		if err := txn.Set([]byte(prefixAIP+string(a.ID)), b); err != nil {
 			return err
 		}
+		for i := range a.Units {
+			if err := putUnit(txn, &a.Units[i]); err != nil {
+				return err
+			}
+		}
 		if a.Fingerprint != "" {
 			return txn.Set([]byte(prefixFP+a.Fingerprint), []byte(a.ID))
 		}
@@ -255,6 +260,23 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 					return err
 				}
 				if err := txn.Set([]byte(prefixVerify+v.ID+"\x00"+v.Store), b); err != nil {
+					return err
+				}
+			case KindUnitPut:
+				var u preservation.Unit
+				if err := json.Unmarshal(e.Data, &u); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
+				if err := putUnit(txn, &u); err != nil {
+					return err
+				}
+			case KindAgencyPut:
+				var a Agency
+				if err := json.Unmarshal(e.Data, &a); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
+				b, _ := json.Marshal(a)
+				if err := txn.Set([]byte(prefixAgency+a.ID), b); err != nil {
 					return err
 				}
 			}
