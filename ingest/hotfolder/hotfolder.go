@@ -1,0 +1,223 @@
+// Package hotfolder watches agencies' transfer directories (inboxes) and
+// hands each completely copied file to a handler exactly once.
+//
+// Contract:
+//   - A file is picked up only when its size and modification time have not
+//     changed for the settle time across polls, so files still being copied
+//     are left alone. Hidden files and names ending in .tmp, .part, .partial
+//     or .crdownload are never picked up, so agencies can copy under a
+//     temporary name and rename.
+//   - A picked-up file is first claimed: renamed into the claim directory
+//     (on the same file system), so the agency cannot change it anymore and
+//     a restart never hands it over twice. Files already in the claim
+//     directory at start (a crash between claim and handling) are handed
+//     over again first: handlers must be idempotent (ingest is).
+//   - The package never deletes anything; the handler decides what happens
+//     to a claimed file.
+package hotfolder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Inbox is one watched directory.
+type Inbox struct {
+	// Agency names the agency (Behördenkennung) the inbox belongs to.
+	Agency string
+	// Dir is the directory agencies copy into.
+	Dir string
+	// Claim is where picked-up files are moved; it must be on the same
+	// file system as Dir.
+	Claim string
+}
+
+// Handler processes one claimed file.
+type Handler func(ctx context.Context, in Inbox, claimed string) error
+
+// Watcher polls inboxes.
+type Watcher struct {
+	Inboxes  []Inbox
+	Interval time.Duration // between polls (default 2 s)
+	Settle   time.Duration // how long a file must stay unchanged (default 5 s)
+	Handle   Handler
+	Log      *slog.Logger
+	Now      func() time.Time
+
+	mu   sync.Mutex
+	seen map[string]observation
+}
+
+type observation struct {
+	size  int64
+	mod   time.Time
+	since time.Time
+}
+
+// Run polls until ctx is done, after handing over files left claimed by an
+// earlier run.
+func (w *Watcher) Run(ctx context.Context) error {
+	if w.Interval <= 0 {
+		w.Interval = 2 * time.Second
+	}
+	if err := w.Recover(ctx); err != nil {
+		return err
+	}
+	t := time.NewTicker(w.Interval)
+	defer t.Stop()
+	for {
+		if err := w.Poll(ctx); err != nil && ctx.Err() == nil {
+			w.logger().Error("hot folder poll", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Recover hands over files left in the claim directories.
+func (w *Watcher) Recover(ctx context.Context) error {
+	for _, in := range w.Inboxes {
+		es, err := os.ReadDir(in.Claim)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("hotfolder: %w", err)
+		}
+		for _, e := range es {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			w.handle(ctx, in, filepath.Join(in.Claim, e.Name()))
+		}
+	}
+	return nil
+}
+
+// Poll looks at every inbox once and hands over the files that have
+// settled.
+func (w *Watcher) Poll(ctx context.Context) error {
+	now := w.now()
+	settle := w.Settle
+	if settle <= 0 {
+		settle = 5 * time.Second
+	}
+	w.mu.Lock()
+	if w.seen == nil {
+		w.seen = map[string]observation{}
+	}
+	w.mu.Unlock()
+	var errs []error
+	for _, in := range w.Inboxes {
+		es, err := os.ReadDir(in.Dir)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("hotfolder: inbox %s: %w", in.Dir, err))
+			continue
+		}
+		sort.Slice(es, func(i, j int) bool { return es[i].Name() < es[j].Name() })
+		for _, e := range es {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			name := e.Name()
+			if ignored(name) {
+				continue
+			}
+			p := filepath.Join(in.Dir, name)
+			fi, err := e.Info()
+			if err != nil {
+				continue // vanished meanwhile
+			}
+			w.mu.Lock()
+			o, ok := w.seen[p]
+			if !ok || o.size != fi.Size() || !o.mod.Equal(fi.ModTime()) {
+				w.seen[p] = observation{size: fi.Size(), mod: fi.ModTime(), since: now}
+				w.mu.Unlock()
+				continue
+			}
+			ready := now.Sub(o.since) >= settle
+			if ready {
+				delete(w.seen, p)
+			}
+			w.mu.Unlock()
+			if !ready {
+				continue
+			}
+			claimed, err := claim(in, name, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			w.handle(ctx, in, claimed)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Watcher) handle(ctx context.Context, in Inbox, claimed string) {
+	log := w.logger().With("agency", in.Agency, "file", claimed)
+	log.Info("picked up")
+	if err := w.Handle(ctx, in, claimed); err != nil {
+		log.Error("handling failed", "err", err)
+	}
+}
+
+// claim moves name out of the inbox into the claim directory under a
+// unique name that keeps the original name at its end.
+func claim(in Inbox, name string, now time.Time) (string, error) {
+	if err := os.MkdirAll(in.Claim, 0o750); err != nil {
+		return "", fmt.Errorf("hotfolder: %w", err)
+	}
+	dst := filepath.Join(in.Claim, fmt.Sprintf("%s_%s", now.UTC().Format("20060102T150405.000000000Z"), name))
+	if err := os.Rename(filepath.Join(in.Dir, name), dst); err != nil {
+		return "", fmt.Errorf("hotfolder: claim %s: %w", name, err)
+	}
+	return dst, nil
+}
+
+// OriginalName returns the name a claimed file had in the inbox.
+func OriginalName(claimed string) string {
+	base := filepath.Base(claimed)
+	if i := strings.IndexByte(base, '_'); i > 0 && strings.HasSuffix(base[:i], "Z") {
+		return base[i+1:]
+	}
+	return base
+}
+
+func ignored(name string) bool {
+	if strings.HasPrefix(name, ".") || strings.HasPrefix(name, "~") {
+		return true
+	}
+	l := strings.ToLower(name)
+	for _, suf := range []string{".tmp", ".part", ".partial", ".crdownload", ".filepart"} {
+		if strings.HasSuffix(l, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Watcher) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Watcher) logger() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}

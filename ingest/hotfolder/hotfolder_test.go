@@ -1,0 +1,78 @@
+package hotfolder
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+type recorder struct {
+	mu    sync.Mutex
+	files []string
+}
+
+func (r *recorder) handle(_ context.Context, _ Inbox, claimed string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.files = append(r.files, OriginalName(claimed))
+	return nil
+}
+
+func TestSettledFilesOnly(t *testing.T) {
+	dir := t.TempDir()
+	in := Inbox{Agency: "LRA", Dir: filepath.Join(dir, "inbox"), Claim: filepath.Join(dir, "claimed")}
+	os.MkdirAll(in.Dir, 0o755)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := &recorder{}
+	w := &Watcher{Inboxes: []Inbox{in}, Settle: 5 * time.Second, Handle: rec.handle, Now: func() time.Time { return clock }}
+	ctx := context.Background()
+	p := filepath.Join(in.Dir, "abc_0503.zip")
+	os.WriteFile(p, []byte("part"), 0o644)
+	os.WriteFile(filepath.Join(in.Dir, "copying.zip.part"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(in.Dir, ".hidden"), []byte("x"), 0o644)
+	w.Poll(ctx) // first sight
+	clock = clock.Add(3 * time.Second)
+	// Still being written: grows.
+	os.WriteFile(p, []byte("partially more"), 0o644)
+	w.Poll(ctx)
+	clock = clock.Add(4 * time.Second)
+	w.Poll(ctx) // unchanged for 4 s < settle
+	if len(rec.files) != 0 {
+		t.Fatalf("picked up too early: %v", rec.files)
+	}
+	clock = clock.Add(2 * time.Second)
+	w.Poll(ctx)
+	if len(rec.files) != 1 || rec.files[0] != "abc_0503.zip" {
+		t.Fatalf("picked up %v", rec.files)
+	}
+	if _, err := os.Stat(p); !os.IsNotExist(err) {
+		t.Error("claimed file still in the inbox")
+	}
+	clock = clock.Add(time.Minute)
+	w.Poll(ctx)
+	w.Poll(ctx)
+	if len(rec.files) != 1 {
+		t.Errorf("ignored files picked up: %v", rec.files)
+	}
+}
+
+func TestRecoverHandsOverClaimedFiles(t *testing.T) {
+	dir := t.TempDir()
+	in := Inbox{Dir: filepath.Join(dir, "inbox"), Claim: filepath.Join(dir, "claimed")}
+	os.MkdirAll(in.Claim, 0o755)
+	os.MkdirAll(in.Dir, 0o755)
+	os.WriteFile(filepath.Join(in.Claim, "20260101T000000.000000000Z_x_0503.zip"), []byte("x"), 0o644)
+	rec := &recorder{}
+	w := &Watcher{Inboxes: []Inbox{in}, Handle: rec.handle, Interval: time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := w.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.files) != 1 || rec.files[0] != "x_0503.zip" {
+		t.Errorf("recovered %v", rec.files)
+	}
+}
