@@ -1,0 +1,135 @@
+package search
+
+import (
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/keyword" // registers "keyword"
+	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/mapping"
+)
+
+// SchemaVersion is the index layout version this code reads and writes.
+// Change it whenever a field, analyzer or the meaning of a stored value
+// changes: an index of another version is refused with ErrSchema.
+const SchemaVersion = "1"
+
+// Analyzers.
+const (
+	anGerman    = de.AnalyzerName // tokenize, lowercase, German stop words, normalise (ä→a, ß→ss, ue→u), light stemming
+	anPrefix    = "magazin_de_prefix"
+	anSignatur  = "magazin_signatur"
+	anKeyword   = "keyword"
+	internalKey = "magazin.schema"
+)
+
+// Field names. The protected text fields come in pairs: the public field
+// holds what closure.Public shows of a unit while it is closed, the
+// restricted field ("r_" prefix) what it hides. Public queries match a
+// restricted field only together with fRRelease <= today.
+const (
+	fStored       = "u"       // the Doc as JSON, stored only
+	fParent       = "parent"  // keyword
+	fAncestors    = "anc"     // keyword, all ancestors
+	fLevel        = "level"   // keyword, facet
+	fBestand      = "bestand" // keyword, facet
+	fSignatur     = "sig"     // whole signature, lowercased
+	fSigKey       = "sigkey"  // natural sort key of the signature
+	fChildKey     = "ckey"    // sort key among siblings: order, then signature
+	fFrom         = "from"    // Laufzeit start, numeric yyyymmdd
+	fTo           = "to"      // Laufzeit end, numeric yyyymmdd
+	fDecade       = "decade"  // keyword per decade the Laufzeit touches, facet
+	fRelease      = "rel"     // release date, numeric yyyymmdd; 0 = open
+	fRRelease     = "rrel"    // release date of units with restricted text only
+	fBestandTitle = "bestandtitle"
+
+	fTitle      = "title"
+	fScope      = "scope"
+	fPersons    = "persons"
+	fPlaces     = "places"
+	fSubjects   = "subjects"
+	fSourceRef  = "sourceref"
+	fProvenance = "provenance"
+
+	restrictedPrefix = "r_"
+)
+
+// textFields are the analysed text fields, each with its query boost. Every
+// one of them exists as a public and as a restricted field.
+var textFields = []struct {
+	name  string
+	boost float64
+}{
+	{fTitle, 3},
+	{fScope, 1},
+	{fPersons, 2},
+	{fPlaces, 1.5},
+	{fSubjects, 1.5},
+	{fSourceRef, 1},
+	{fProvenance, 1},
+}
+
+// newMapping returns the index mapping. Nothing is dynamic, nothing goes
+// into the composite _all field, no term vectors are kept, and only the
+// JSON of the Doc is stored: hits are built from it through closure.Public
+// and highlighted on that public view, never from stored fields.
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := bleve.NewIndexMapping()
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	m.DefaultAnalyzer = anGerman
+	m.DefaultField = ""
+	if err := m.AddCustomAnalyzer(anPrefix, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     unicode.Name,
+		"token_filters": []any{lowercase.Name, de.NormalizeName},
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(anSignatur, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []any{lowercase.Name},
+	}); err != nil {
+		return nil, err
+	}
+
+	doc := bleve.NewDocumentStaticMapping()
+	doc.Dynamic = false
+
+	text := func() *mapping.FieldMapping {
+		return &mapping.FieldMapping{Type: "text", Index: true, Analyzer: anGerman}
+	}
+	keyword := func(docValues bool) *mapping.FieldMapping {
+		return &mapping.FieldMapping{Type: "text", Index: true, Analyzer: anKeyword, DocValues: docValues, SkipFreqNorm: true}
+	}
+	numeric := func(docValues bool) *mapping.FieldMapping {
+		return &mapping.FieldMapping{Type: "number", Index: true, DocValues: docValues, SkipFreqNorm: true}
+	}
+
+	doc.AddFieldMappingsAt(fStored, &mapping.FieldMapping{Type: "text", Store: true, Analyzer: anKeyword})
+	doc.AddFieldMappingsAt(fParent, keyword(false))
+	doc.AddFieldMappingsAt(fAncestors, keyword(false))
+	doc.AddFieldMappingsAt(fLevel, keyword(true))
+	doc.AddFieldMappingsAt(fBestand, keyword(true))
+	doc.AddFieldMappingsAt(fDecade, keyword(true))
+	doc.AddFieldMappingsAt(fSigKey, keyword(true))
+	doc.AddFieldMappingsAt(fChildKey, keyword(true))
+	sig := keyword(false)
+	sig.Analyzer = anSignatur
+	doc.AddFieldMappingsAt(fSignatur, sig)
+	doc.AddFieldMappingsAt(fFrom, numeric(false))
+	doc.AddFieldMappingsAt(fTo, numeric(false))
+	doc.AddFieldMappingsAt(fRelease, numeric(true))
+	doc.AddFieldMappingsAt(fRRelease, numeric(false))
+	doc.AddFieldMappingsAt(fBestandTitle, text())
+	for _, f := range textFields {
+		doc.AddFieldMappingsAt(f.name, text())
+		doc.AddFieldMappingsAt(restrictedPrefix+f.name, text())
+	}
+	m.DefaultMapping = doc
+	return m, nil
+}

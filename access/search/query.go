@@ -1,0 +1,447 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/magazin-archiv/magazin/access/closure"
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+// Page sizes.
+const (
+	DefaultSize = 20
+	MaxSize     = 1000
+)
+
+// Facet sizes: how many values of each facet a result lists at most.
+const (
+	FacetBestandSize = 50
+	FacetLevelSize   = 10
+	FacetDecadeSize  = 100
+)
+
+// ErrQuery: the query is malformed (a bad date, a too short prefix).
+var ErrQuery = errors.New("search: bad query")
+
+// Query is a public finding-aid search. All criteria are combined with AND;
+// an empty query lists every unit.
+type Query struct {
+	// Text: words, all of which must occur in a unit (in title, scope,
+	// persons, places, subjects, source reference, provenance or the title
+	// of its Bestand), analysed for German: case, umlauts and inflection do
+	// not matter ("Mullrose" finds "Müllrose", "Akte" finds "Akten"). A
+	// word ending in * is a prefix ("Bauantr*", at least 2 letters). The
+	// whole text also matches a unit whose Signatur it equals.
+	Text string
+	// Signatur: the exact signature (case and spacing do not matter), or a
+	// prefix of it ending in *.
+	Signatur string
+	// Bestand and Level restrict to these Bestand ids and levels.
+	Bestand, Level []string
+	// From and To (YYYY, YYYY-MM or YYYY-MM-DD) restrict to units whose
+	// Laufzeit overlaps [From, To]; either may be empty.
+	From, To string
+	// Open restricts to units that are open (true) or closed (false) on
+	// the day Today.
+	Open *bool
+	// Today is the day (YYYY-MM-DD) for which closure is decided. Required.
+	Today string
+	// Page counts from 1; Size defaults to DefaultSize, at most MaxSize.
+	Page, Size int
+	// Facets asks for facet counts over all matching units.
+	Facets bool
+}
+
+// Results is one page of a search.
+type Results struct {
+	// Total is the number of matching units.
+	Total      int
+	Page, Size int
+	Hits       []Hit
+	// Facets is nil unless the query asked for facets.
+	Facets *Facets
+}
+
+// Hit is what the public sees of one unit: the output of closure.Public.
+type Hit struct {
+	// Unit is the public view: a closed unit has no AIP, a closed
+	// person-related unit no title, scope or index terms.
+	Unit preservation.Unit
+	// Release is the day the unit opens ("" = never closed); Open tells
+	// whether it is open on the query's day.
+	Release string
+	Open    bool
+	// BestandTitle and Ancestors (ids, root first) place the unit.
+	BestandTitle string
+	Ancestors    []string
+	// Fragments mark the query's words in the fields of the public view.
+	Fragments []Fragment
+}
+
+// Facets counts the matching units by Bestand, level, decade of the
+// Laufzeit, and open or closed on the query's day.
+type Facets struct {
+	Bestand []FacetValue // by count, Label is the Bestand's public title
+	Level   []FacetValue // by count
+	Decade  []FacetValue // by decade ("1950" = 1950–1959), ascending
+	Open    int
+	Closed  int
+}
+
+// FacetValue is one value of a facet with the number of matching units.
+type FacetValue struct {
+	Value string
+	Label string
+	Count int
+}
+
+// newHit returns the public view of d on the day today.
+func newHit(d Doc, today string) Hit {
+	pub, open := closure.Public(d.Unit, d.Release, today)
+	return Hit{Unit: pub, Release: d.Release, Open: open, BestandTitle: d.BestandTitle, Ancestors: d.Ancestors}
+}
+
+// words is a parsed Text: analysed terms and prefixes.
+type words struct {
+	terms, prefixes []string
+}
+
+func (w words) empty() bool { return len(w.terms) == 0 && len(w.prefixes) == 0 }
+
+// parseText analyses the words of a text query like the index analyses
+// the text fields.
+func (x *Index) parseText(text string) (words, error) {
+	var w words
+	for _, word := range strings.Fields(text) {
+		if !strings.HasSuffix(word, "*") {
+			for _, t := range x.german.Analyze([]byte(word)) {
+				w.terms = append(w.terms, string(t.Term))
+			}
+			continue
+		}
+		stem := strings.TrimRight(word, "*")
+		toks := x.prefix.Analyze([]byte(stem))
+		for i, t := range toks {
+			if i < len(toks)-1 {
+				for _, s := range x.german.Analyze([]byte(stem[t.Start:t.End])) {
+					w.terms = append(w.terms, string(s.Term))
+				}
+				continue
+			}
+			if utf8.RuneCount(t.Term) < 2 {
+				return words{}, fmt.Errorf("%w: prefix %q is too short (at least 2 letters before *)", ErrQuery, word)
+			}
+			w.prefixes = append(w.prefixes, string(t.Term))
+		}
+	}
+	return w, nil
+}
+
+func (x *Index) analyseSignatur(s string) string {
+	toks := x.signatur.Analyze([]byte(normSignatur(s)))
+	if len(toks) == 0 {
+		return ""
+	}
+	return string(toks[0].Term)
+}
+
+// rangeQuery matches numbers between min and max in field.
+func rangeQuery(field string, min, max *float64, minIncl, maxIncl bool) query.Query {
+	q := bleve.NewNumericRangeInclusiveQuery(min, max, &minIncl, &maxIncl)
+	q.SetField(field)
+	return q
+}
+
+func fieldQuery(q interface {
+	query.FieldableQuery
+	SetBoost(float64)
+}, field string, boost float64) query.Query {
+	q.SetField(field)
+	if boost != 0 {
+		q.SetBoost(boost)
+	}
+	return q
+}
+
+// wordQuery matches one term (or prefix) in any public text field, or in
+// a restricted text field of a unit whose closure period has ended by today.
+func wordQuery(term string, prefix bool, today float64) query.Query {
+	mk := func(field string, boost float64) query.Query {
+		if prefix {
+			return fieldQuery(bleve.NewPrefixQuery(term), field, boost)
+		}
+		return fieldQuery(bleve.NewTermQuery(term), field, boost)
+	}
+	var public, restricted []query.Query
+	for _, f := range textFields {
+		public = append(public, mk(f.name, f.boost))
+		restricted = append(restricted, mk(restrictedPrefix+f.name, f.boost))
+	}
+	public = append(public, mk(fBestandTitle, 0.5))
+	released := bleve.NewConjunctionQuery(
+		bleve.NewDisjunctionQuery(restricted...),
+		rangeQuery(fRRelease, nil, &today, false, true),
+	)
+	return bleve.NewDisjunctionQuery(append(public, released)...)
+}
+
+// build turns q into a bleve query; w are its analysed words.
+func (x *Index) build(q Query, today float64) (query.Query, words, error) {
+	var must []query.Query
+	w, err := x.parseText(q.Text)
+	if err != nil {
+		return nil, words{}, err
+	}
+	if text := strings.TrimSpace(q.Text); text != "" {
+		var alts []query.Query
+		if !w.empty() {
+			var each []query.Query
+			for _, t := range w.terms {
+				each = append(each, wordQuery(t, false, today))
+			}
+			for _, p := range w.prefixes {
+				each = append(each, wordQuery(p, true, today))
+			}
+			alts = append(alts, bleve.NewConjunctionQuery(each...))
+		}
+		if sig := x.analyseSignatur(text); sig != "" {
+			alts = append(alts, fieldQuery(bleve.NewTermQuery(sig), fSignatur, 5))
+		}
+		must = append(must, bleve.NewDisjunctionQuery(alts...))
+	}
+	if s := strings.TrimSpace(q.Signatur); s != "" {
+		if p, ok := strings.CutSuffix(s, "*"); ok {
+			if p = x.analyseSignatur(p); p != "" {
+				must = append(must, fieldQuery(bleve.NewPrefixQuery(p), fSignatur, 0))
+			}
+		} else {
+			must = append(must, fieldQuery(bleve.NewTermQuery(x.analyseSignatur(s)), fSignatur, 0))
+		}
+	}
+	for field, vals := range map[string][]string{fBestand: q.Bestand, fLevel: q.Level} {
+		if len(vals) == 0 {
+			continue
+		}
+		var one []query.Query
+		for _, v := range vals {
+			one = append(one, fieldQuery(bleve.NewTermQuery(v), field, 0))
+		}
+		must = append(must, bleve.NewDisjunctionQuery(one...))
+	}
+	if q.From != "" {
+		lo, _, ok := bounds(q.From)
+		if !ok {
+			return nil, words{}, fmt.Errorf("%w: From %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.From)
+		}
+		v := float64(lo)
+		must = append(must, rangeQuery(fTo, &v, nil, true, true))
+	}
+	if q.To != "" {
+		_, hi, ok := bounds(q.To)
+		if !ok {
+			return nil, words{}, fmt.Errorf("%w: To %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.To)
+		}
+		v := float64(hi)
+		must = append(must, rangeQuery(fFrom, nil, &v, true, true))
+	}
+	if q.Open != nil {
+		r := rangeQuery(fRelease, nil, &today, false, true) // rel <= today (0 = never closed)
+		if !*q.Open {
+			r = rangeQuery(fRelease, &today, nil, false, false)
+		}
+		must = append(must, r)
+	}
+	switch len(must) {
+	case 0:
+		return bleve.NewMatchAllQuery(), w, nil
+	case 1:
+		return must[0], w, nil
+	}
+	return bleve.NewConjunctionQuery(must...), w, nil
+}
+
+func pageOf(page, size int) (int, int) {
+	if page < 1 {
+		page = 1
+	}
+	if size <= 0 {
+		size = DefaultSize
+	}
+	return page, min(size, MaxSize)
+}
+
+func checkToday(today string) (float64, error) {
+	n, ok := parseDay(today)
+	if !ok {
+		return 0, fmt.Errorf("%w: today %q is not YYYY-MM-DD", ErrQuery, today)
+	}
+	return float64(n), nil
+}
+
+// Search runs a public search. Every hit, fragment and facet is made from
+// what closure.Public shows on q.Today; a closed person-related unit is
+// not found by the words it hides.
+func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
+	today, err := checkToday(q.Today)
+	if err != nil {
+		return nil, err
+	}
+	bq, w, err := x.build(q, today)
+	if err != nil {
+		return nil, err
+	}
+	page, size := pageOf(q.Page, q.Size)
+	req := bleve.NewSearchRequestOptions(bq, size, (page-1)*size, false)
+	req.Fields = []string{fStored}
+	if w.empty() && strings.TrimSpace(q.Text) == "" {
+		req.Score = "none"
+		req.SortBy([]string{fSigKey, "_id"})
+	} else {
+		req.SortBy([]string{"-_score", fSigKey, "_id"})
+	}
+	if q.Facets {
+		req.AddFacet(fBestand, bleve.NewFacetRequest(fBestand, FacetBestandSize))
+		req.AddFacet(fLevel, bleve.NewFacetRequest(fLevel, FacetLevelSize))
+		req.AddFacet(fDecade, bleve.NewFacetRequest(fDecade, FacetDecadeSize))
+		open := bleve.NewFacetRequest(fRelease, 2)
+		edge := today + 0.5 // ranges are [min, max)
+		open.AddNumericRange("open", nil, &edge)
+		open.AddNumericRange("closed", &edge, nil)
+		req.AddFacet(fRelease, open)
+	}
+	b, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	res, err := b.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	out, err := x.results(res, page, size, q.Today)
+	if err != nil {
+		return nil, err
+	}
+	if !w.empty() {
+		for i := range out.Hits {
+			out.Hits[i].Fragments = x.highlight(out.Hits[i].Unit, w)
+		}
+	}
+	if q.Facets {
+		if out.Facets, err = x.facets(ctx, b, res.Facets, q.Today); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Children lists the units whose parent is parent, in the order of
+// Unit.Order and then Signatur (natural order: "Nr. 9" before "Nr. 10"),
+// as the public sees them on the day today.
+func (x *Index) Children(ctx context.Context, parent string, page, size int, today string) (*Results, error) {
+	if _, err := checkToday(today); err != nil {
+		return nil, err
+	}
+	page, size = pageOf(page, size)
+	req := bleve.NewSearchRequestOptions(fieldQuery(bleve.NewTermQuery(parent), fParent, 0), size, (page-1)*size, false)
+	req.Fields = []string{fStored}
+	req.Score = "none"
+	req.SortBy([]string{fChildKey, "_id"})
+	b, done, err := x.reader()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	res, err := b.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("search: children of %s: %w", parent, err)
+	}
+	return x.results(res, page, size, today)
+}
+
+// results makes the public hits of a bleve result.
+func (x *Index) results(res *bleve.SearchResult, page, size int, today string) (*Results, error) {
+	out := &Results{Total: int(res.Total), Page: page, Size: size, Hits: make([]Hit, 0, len(res.Hits))}
+	for _, h := range res.Hits {
+		raw, ok := h.Fields[fStored].(string)
+		if !ok {
+			return nil, fmt.Errorf("search: %s: stored unit missing", h.ID)
+		}
+		hit, err := publicHit([]byte(raw), today)
+		if err != nil {
+			return nil, err
+		}
+		out.Hits = append(out.Hits, hit)
+	}
+	return out, nil
+}
+
+// facets converts bleve's facet results; Bestand labels are the public
+// titles of the Bestand units.
+func (x *Index) facets(ctx context.Context, b bleve.Index, fr search.FacetResults, today string) (*Facets, error) {
+	f := &Facets{}
+	terms := func(name string) []FacetValue {
+		r := fr[name]
+		if r == nil || r.Terms == nil {
+			return nil
+		}
+		var out []FacetValue
+		for _, t := range r.Terms.Terms() {
+			out = append(out, FacetValue{Value: t.Term, Count: t.Count})
+		}
+		return out
+	}
+	f.Bestand = terms(fBestand)
+	f.Level = terms(fLevel)
+	f.Decade = terms(fDecade)
+	slices.SortFunc(f.Decade, func(a, b FacetValue) int {
+		ai, _ := strconv.Atoi(a.Value)
+		bi, _ := strconv.Atoi(b.Value)
+		return ai - bi
+	})
+	if r := fr[fRelease]; r != nil {
+		for _, nr := range r.NumericRanges {
+			switch nr.Name {
+			case "open":
+				f.Open = nr.Count
+			case "closed":
+				f.Closed = nr.Count
+			}
+		}
+	}
+	if len(f.Bestand) > 0 {
+		ids := make([]string, len(f.Bestand))
+		for i, v := range f.Bestand {
+			ids[i] = v.Value
+		}
+		req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
+		req.Fields = []string{fStored}
+		req.Score = "none"
+		res, err := b.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("search: Bestand labels: %w", err)
+		}
+		labels, err := x.results(res, 1, len(ids), today)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range labels.Hits {
+			for i := range f.Bestand {
+				if f.Bestand[i].Value == h.Unit.ID {
+					f.Bestand[i].Label = h.Unit.Title
+				}
+			}
+		}
+	}
+	return f, nil
+}
