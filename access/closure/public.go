@@ -4,7 +4,9 @@ import "github.com/magazin-archiv/magazin/preservation"
 
 // Public returns what the public may see of unit u, whose closure period
 // ends on release ("YYYY-MM-DD"; "" means never closed), on the day today
-// ("YYYY-MM-DD"), and whether the unit is open.
+// ("YYYY-MM-DD"), and whether the unit is open. The unit is open from the
+// release day on (today >= release). release is what Apply returns for
+// the user (or Indefinitely when Calc refused the unit's facts).
 //
 // This is the one policy function every public route goes through (search
 // hits, snippets, facets, detail pages, downloads, exports, the API):
