@@ -14,10 +14,10 @@ type Date struct {
 	y, m, d int
 }
 
-// MinDate and MaxDate are the first and the last valid Date.
+// minDate and maxDate are the first and the last valid Date.
 var (
-	MinDate = Date{1, 1, 1}
-	MaxDate = Date{9999, 12, 31}
+	minDate = Date{1, 1, 1}
+	maxDate = Date{9999, 12, 31}
 )
 
 // NewDate returns the date year-month-day, or an error if there is no such

@@ -132,7 +132,7 @@ func TestPeriodEndAndRelease(t *testing.T) {
 
 func TestAddDaysAgainstTime(t *testing.T) {
 	start := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
-	d := MinDate
+	d := minDate
 	for i := 0; ; i += 97 {
 		tm := start.AddDate(0, 0, i)
 		if tm.Year() > 9999 {
@@ -168,7 +168,7 @@ func TestDateCompare(t *testing.T) {
 	if _, err := NewDate(2023, 2, 29); err == nil {
 		t.Error("NewDate(2023, 2, 29): no error")
 	}
-	if MaxDate.AddYears(1).Valid() {
+	if maxDate.AddYears(1).Valid() {
 		t.Error("10000-12-31 is valid")
 	}
 }
@@ -196,7 +196,7 @@ func FuzzParseDate(f *testing.F) {
 				t.Fatalf("ParsePersonDate(%q) = %s, %v, %v", s, pd, yearOnly, perr)
 			}
 			next := d.AddDays(1)
-			if want := tm.AddDate(0, 0, 1).Format(time.DateOnly); d != MaxDate && next.String() != want {
+			if want := tm.AddDate(0, 0, 1).Format(time.DateOnly); d != maxDate && next.String() != want {
 				t.Fatalf("%s + 1 day = %s, want %s", s, next, want)
 			}
 			for _, n := range []int{10, 30, 60, 100} {
