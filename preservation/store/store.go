@@ -49,6 +49,8 @@ var (
 	// ErrKeyConflict: the backend cannot hold the key next to an existing
 	// key that is a path prefix of it, or that it is a path prefix of.
 	ErrKeyConflict = errors.New("store: key conflicts with an existing key")
+	// ErrIntact: Repair found the object intact and left it alone.
+	ErrIntact = errors.New("store: object is intact, not replaced")
 )
 
 // Store is a flat key space of immutable objects.
@@ -79,6 +81,34 @@ type RangeGetter interface {
 // not an error.
 type Remover interface {
 	Remove(ctx context.Context, key string) error
+}
+
+// Repairer is implemented by stores that can replace a damaged object with
+// its correct content. It is the one exception to "Put never overwrites",
+// used by fixity audits (package fixity) to heal a copy from a healthy
+// replica, and it can only ever put back the content the caller proves
+// by its digest:
+//   - Repair first reads the object under key in full and hashes it; the
+//     digest a backend keeps in its metadata is not trusted, since silent
+//     damage leaves it unchanged. When the content has the SHA-512 sha512,
+//     Repair writes nothing, reads nothing from r and returns the object's
+//     Info with an error matching ErrIntact. A healthy object is never
+//     replaced.
+//   - Otherwise the object is missing, unreadable or has other content,
+//     and Repair streams size bytes from r, checking size and SHA-512 as
+//     Put does (ErrSizeMismatch, ErrDigestMismatch). Only content that
+//     passes replaces the object, in one atomic step: readers see the old
+//     object or the new one, never a mix, and a failed Repair leaves the
+//     object as it was.
+//   - The new object keeps the contract of Put (durability, read-only
+//     files, digest metadata, object-lock retention). A key another key
+//     is in the way of is still ErrKeyConflict.
+//
+// Repair cannot tell a damaged object from one deliberately written with
+// other content: the caller must know that sha512 is the key's true
+// content, e.g. from an OCFL inventory confirmed by a replica.
+type Repairer interface {
+	Repair(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (Info, error)
 }
 
 // ValidKey reports whether key is a valid store key.

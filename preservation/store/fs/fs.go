@@ -18,7 +18,12 @@
 //   - Stat and List report Size and Modified. SHA512 is set only in the Info
 //     that Put returns.
 //   - Get returns an *os.File, which callers may use as an io.ReaderAt.
-//   - Store implements store.RangeGetter and store.Remover.
+//   - Store implements store.RangeGetter, store.Remover and store.Repairer.
+//     Repair hashes the file under key; only when it is missing, not a
+//     regular file, unreadable or of other content does it write the new,
+//     verified content into a read-only, fsynced temporary file and rename
+//     it over the key (rename(2) replaces atomically), then fsync the
+//     directory.
 package fs
 
 import (
@@ -53,6 +58,7 @@ var (
 	_ store.Store       = (*Store)(nil)
 	_ store.RangeGetter = (*Store)(nil)
 	_ store.Remover     = (*Store)(nil)
+	_ store.Repairer    = (*Store)(nil)
 )
 
 // New opens the store in dir, which must exist and be a directory.
@@ -272,6 +278,64 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
+}
+
+// Repair implements store.Repairer.
+func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
+	}
+	if err := checkKey("repair", key); err != nil {
+		return store.Info{}, err
+	}
+	fail := func(err error) (store.Info, error) {
+		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
+	}
+	p := s.path(key)
+	fi, err := os.Lstat(p)
+	switch {
+	case errors.Is(err, syscall.ENOTDIR):
+		return fail(store.ErrKeyConflict)
+	case errors.Is(err, iofs.ErrNotExist):
+		// Missing: create it as Put does. Put refuses to overwrite what
+		// someone else created meanwhile.
+		info, err := s.Put(ctx, key, r, size, sha512)
+		if err != nil {
+			var pe *iofs.PathError
+			if errors.As(err, &pe) {
+				pe.Op = "repair"
+			}
+		}
+		return info, err
+	case err != nil:
+		return fail(err)
+	case fi.IsDir():
+		return fail(store.ErrKeyConflict)
+	}
+	if fi.Mode().IsRegular() && fi.Size() == size {
+		got, err := fileSHA512(ctx, p)
+		if cerr := ctx.Err(); cerr != nil {
+			return fail(cerr)
+		}
+		// A file that cannot be read (EIO) counts as damaged.
+		if err == nil && got == sha512 {
+			return store.Info{Key: key, Size: size, SHA512: sha512, Modified: fi.ModTime()},
+				&iofs.PathError{Op: "repair", Path: key, Err: store.ErrIntact}
+		}
+	}
+	tmp, info, err := s.writeTemp(ctx, r, size, sha512)
+	if err != nil {
+		return fail(err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, p); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		return fail(err)
+	}
+	info.Key = key
+	return info, nil
 }
 
 // Get implements store.Store. The reader is an *os.File.

@@ -3,13 +3,16 @@
 // size checks, key order, cancellation) but nothing survives the process.
 //
 // Like S3, it holds "a/b" and "a/b/c" side by side. Stat, List and Put
-// report SHA512, Size and Modified. Store implements store.RangeGetter and
-// store.Remover.
+// report SHA512, Size and Modified. Store implements store.RangeGetter,
+// store.Remover and store.Repairer; Tamper damages an object for tests of
+// fixity checks.
 package mem
 
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
 	"io"
 	iofs "io/fs"
@@ -37,6 +40,7 @@ var (
 	_ store.Store       = (*Store)(nil)
 	_ store.RangeGetter = (*Store)(nil)
 	_ store.Remover     = (*Store)(nil)
+	_ store.Repairer    = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -144,6 +148,66 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 	delete(s.objects, key)
 	s.mu.Unlock()
 	return nil
+}
+
+// Repair implements store.Repairer. It hashes the stored bytes, not the
+// recorded digest, so that it sees damage made by Tamper.
+func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
+	}
+	intact := func() (store.Info, bool) {
+		old, found := s.objects[key]
+		if !found || digest(old.data) != sha512 {
+			return store.Info{}, false
+		}
+		info := old.info
+		info.Size, info.SHA512 = int64(len(old.data)), sha512
+		return info, true
+	}
+	s.mu.RLock()
+	info, ok := intact()
+	s.mu.RUnlock()
+	if ok {
+		return info, &iofs.PathError{Op: "repair", Path: key, Err: store.ErrIntact}
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, 64<<20)))
+	if _, err := io.Copy(&buf, store.NewVerifier(ctx, r, size, sha512)); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if info, ok := intact(); ok {
+		return info, &iofs.PathError{Op: "repair", Path: key, Err: store.ErrIntact}
+	}
+	obj := object{
+		info: store.Info{Key: key, Size: size, SHA512: sha512, Modified: time.Now()},
+		data: buf.Bytes(),
+	}
+	s.objects[key] = obj
+	return obj.info, nil
+}
+
+// Tamper replaces the bytes under key with data but keeps the recorded
+// digest, as silent damage on a disk would: Get, Stat and List go on
+// reporting the old SHA512. It is for tests of fixity checks.
+func (s *Store) Tamper(key string, data []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	obj, ok := s.objects[key]
+	if !ok {
+		return &iofs.PathError{Op: "tamper", Path: key, Err: iofs.ErrNotExist}
+	}
+	obj.data = bytes.Clone(data)
+	obj.info.Size = int64(len(data))
+	s.objects[key] = obj
+	return nil
+}
+
+func digest(b []byte) string {
+	sum := sha512.Sum512(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // List implements store.Store. It lists a snapshot taken when iteration

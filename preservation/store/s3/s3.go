@@ -27,7 +27,8 @@
 //     object's lock from its headers.
 //   - Get asks for the object's checksum and verifies a full-object CRC32C
 //     while reading; a mismatch is an error at the end of the stream.
-//   - Store implements store.RangeGetter and store.Remover.
+//   - Store implements store.RangeGetter, store.Remover and store.Repairer
+//     (see Repair for what it means in versioned and locked buckets).
 package s3
 
 import (
@@ -370,10 +371,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	v := store.NewVerifier(ctx, r, size, sha512)
 	var info minio.UploadInfo
 	var crc uint32
+	create := guard{ifNoneMatch: true}
 	if size <= s.cfg.PartSize {
-		info, crc, err = s.putSingle(ctx, key, v, size, opts)
+		info, crc, err = s.putSingle(ctx, key, v, size, opts, create, nil)
 	} else {
-		info, crc, err = s.putMultipart(ctx, key, v, size, opts)
+		info, crc, err = s.putMultipart(ctx, key, v, size, opts, create, nil)
 	}
 	if err != nil {
 		if isLocal(err) {
@@ -502,8 +504,47 @@ func crc32c(sum uint32) string {
 	return base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, sum))
 }
 
+// guard conditions the request that makes an object visible.
+type guard struct {
+	ifNoneMatch bool   // create only: If-None-Match: *
+	ifMatch     string // replace only the version with this ETag: If-Match
+}
+
+// options returns a copy of opts with the guard's header. opts itself must
+// carry no conditional header, so that copies do not share one.
+func (g guard) options(opts minio.PutObjectOptions) minio.PutObjectOptions {
+	switch {
+	case g.ifNoneMatch:
+		opts.SetMatchETagExcept("*")
+	case g.ifMatch != "":
+		opts.SetMatchETag(g.ifMatch)
+	}
+	return opts
+}
+
+// retryFunc is asked, when the server refuses a guarded request with
+// PreconditionFailed, whether to send it again and with which guard.
+type retryFunc func() (guard, bool)
+
+// commit sends the request that makes an object visible, guarded by g, and
+// again with the guard retry offers when the server refuses it with
+// PreconditionFailed.
+func commit(g guard, retry retryFunc, send func(guard) (minio.UploadInfo, error)) (minio.UploadInfo, error) {
+	for attempt := 0; ; attempt++ {
+		info, err := send(g)
+		if err == nil || retry == nil || code(err) != "PreconditionFailed" || attempt == 3 {
+			return info, err
+		}
+		next, ok := retry()
+		if !ok {
+			return info, err
+		}
+		g = next
+	}
+}
+
 // putSingle sends a verified object of at most one part in one PUT.
-func (s *Store) putSingle(ctx context.Context, key string, v *store.Verifier, size int64, opts minio.PutObjectOptions) (minio.UploadInfo, uint32, error) {
+func (s *Store) putSingle(ctx context.Context, key string, v *store.Verifier, size int64, opts minio.PutObjectOptions, g guard, retry retryFunc) (minio.UploadInfo, uint32, error) {
 	buf := make([]byte, size)
 	h := crc32.New(castagnoli)
 	if err := readFull(io.TeeReader(v, h), buf); err != nil {
@@ -514,14 +555,15 @@ func (s *Store) putSingle(ctx context.Context, key string, v *store.Verifier, si
 	}
 	crc := h.Sum32()
 	opts.UserMetadata["X-Amz-Checksum-Crc32c"] = crc32c(crc)
-	opts.SetMatchETagExcept("*")
-	info, err := s.core.PutObject(ctx, s.cfg.Bucket, s.object(key), bytes.NewReader(buf), size, "", "", opts)
+	info, err := commit(g, retry, func(g guard) (minio.UploadInfo, error) {
+		return s.core.PutObject(ctx, s.cfg.Bucket, s.object(key), bytes.NewReader(buf), size, "", "", g.options(opts))
+	})
 	return info, crc, err
 }
 
 // putMultipart uploads the parts, verifies the content and only then
 // completes the upload, conditionally. On any failure it aborts the upload.
-func (s *Store) putMultipart(ctx context.Context, key string, v *store.Verifier, size int64, opts minio.PutObjectOptions) (minio.UploadInfo, uint32, error) {
+func (s *Store) putMultipart(ctx context.Context, key string, v *store.Verifier, size int64, opts minio.PutObjectOptions, g guard, retry retryFunc) (minio.UploadInfo, uint32, error) {
 	obj := s.object(key)
 	opts.UserMetadata["X-Amz-Checksum-Algorithm"] = "CRC32C"
 	opts.UserMetadata["X-Amz-Checksum-Type"] = "FULL_OBJECT"
@@ -570,8 +612,9 @@ func (s *Store) putMultipart(ctx context.Context, key string, v *store.Verifier,
 		"X-Amz-Checksum-Crc32c": crc32c(full.Sum32()),
 		"X-Amz-Checksum-Type":   "FULL_OBJECT",
 	}}
-	copts.SetMatchETagExcept("*")
-	info, err := s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, obj, id, parts, copts)
+	info, err := commit(g, retry, func(g guard) (minio.UploadInfo, error) {
+		return s.core.CompleteMultipartUpload(ctx, s.cfg.Bucket, obj, id, parts, g.options(copts))
+	})
 	if err != nil {
 		return minio.UploadInfo{}, 0, err
 	}

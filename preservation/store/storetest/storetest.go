@@ -18,8 +18,11 @@
 // store nothing, invalid keys, key order and prefix semantics of List,
 // breaking out of List, cancellation, concurrent Puts of one key, a large
 // object (12 MiB: several parts when an S3 store uses 5 MiB parts) and the
-// optional capabilities store.RangeGetter and store.Remover when the store
-// has them.
+// optional capabilities store.RangeGetter, store.Remover and store.Repairer
+// when the store has them. Repair of an object with other content is
+// tested when the store is also a store.Remover (the suite makes such an
+// object by removing and putting again); backends test repair of silent
+// damage themselves.
 package storetest
 
 import (
@@ -70,6 +73,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Large", testLarge},
 		{"Range", testRange},
 		{"Remove", testRemove},
+		{"Repair", testRepair},
+		{"RepairLarge", testRepairLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -674,4 +679,160 @@ func testRemove(t *testing.T, s store.Store) {
 	if ks := keys(list(t, s, "")); !slices.Equal(ks, []string{"staging/a/1", "staging/b"}) {
 		t.Errorf("List = %q", ks)
 	}
+}
+
+func wantContent(t *testing.T, s store.Store, key string, want []byte) {
+	t.Helper()
+	got, _ := get(t, s, key)
+	if !bytes.Equal(got, want) {
+		t.Errorf("Get(%s) = %d bytes with digest %.16s…, want %d bytes with %.16s…", key, len(got), Digest(got), len(want), Digest(want))
+	}
+}
+
+// unreadable fails the test when Repair reads it.
+type unreadable struct{ t *testing.T }
+
+func (u unreadable) Read([]byte) (int, error) {
+	u.t.Error("Repair read the new content although the object is intact")
+	return 0, errors.New("must not be read")
+}
+
+func testRepair(t *testing.T, s store.Store) {
+	rp, ok := s.(store.Repairer)
+	if !ok {
+		t.Skip("store does not implement store.Repairer")
+	}
+	ctx := ctxFor(t)
+	good := []byte("the archived content\n")
+
+	// A healthy object is never replaced, and its new content never read.
+	put(t, s, "obj/healthy", good)
+	info, err := rp.Repair(ctx, "obj/healthy", unreadable{t}, int64(len(good)), Digest(good))
+	if !errors.Is(err, store.ErrIntact) {
+		t.Errorf("Repair of a healthy object: err = %v, want store.ErrIntact", err)
+	}
+	checkInfo(t, "Repair of a healthy object", info, "obj/healthy", good)
+	wantContent(t, s, "obj/healthy", good)
+
+	// A missing object is created.
+	info, err = rp.Repair(ctx, "obj/missing", bytes.NewReader(good), int64(len(good)), Digest(good))
+	if err != nil {
+		t.Fatalf("Repair of a missing object: %v", err)
+	}
+	checkInfo(t, "Repair of a missing object", info, "obj/missing", good)
+	wantContent(t, s, "obj/missing", good)
+	// Now it is intact.
+	if _, err := rp.Repair(ctx, "obj/missing", unreadable{t}, int64(len(good)), Digest(good)); !errors.Is(err, store.ErrIntact) {
+		t.Errorf("second Repair: err = %v, want store.ErrIntact", err)
+	}
+
+	// New content that does not have the declared digest or size is
+	// refused and changes nothing.
+	bad := []byte("the archived content!\n")
+	if _, err := rp.Repair(ctx, "obj/refused", bytes.NewReader(bad), int64(len(bad)), Digest(good)); !errors.Is(err, store.ErrDigestMismatch) {
+		t.Errorf("Repair with content of another digest: err = %v, want store.ErrDigestMismatch", err)
+	}
+	_, err = s.Stat(ctx, "obj/refused")
+	wantNotExist(t, "Stat after a refused Repair", err)
+	if _, err := rp.Repair(ctx, "obj/refused", bytes.NewReader(good[:5]), int64(len(good)), Digest(good)); !errors.Is(err, store.ErrSizeMismatch) {
+		t.Errorf("Repair with short content: err = %v, want store.ErrSizeMismatch", err)
+	}
+	_, err = s.Stat(ctx, "obj/refused")
+	wantNotExist(t, "Stat after a refused Repair", err)
+	for _, c := range []struct {
+		key    string
+		digest string
+		want   error
+	}{
+		{"a//b", Digest(good), store.ErrInvalidKey},
+		{"obj/x", "abc", store.ErrDigestMismatch},
+	} {
+		if _, err := rp.Repair(ctx, c.key, bytes.NewReader(good), int64(len(good)), c.digest); !errors.Is(err, c.want) {
+			t.Errorf("Repair(%q, %.8s): err = %v, want %v", c.key, c.digest, err, c.want)
+		}
+	}
+
+	// A cancelled context changes nothing.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := rp.Repair(cctx, "obj/cancelled", bytes.NewReader(good), int64(len(good)), Digest(good)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Repair with a cancelled context: err = %v, want context.Canceled", err)
+	}
+
+	rm, ok := s.(store.Remover)
+	if !ok {
+		return
+	}
+	// An object with other content (made by removing and putting again)
+	// is replaced; a refused repair leaves the other content in place.
+	other := []byte("other bytes of other length")
+	if err := rm.Remove(ctx, "obj/healthy"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "obj/healthy", other)
+	if _, err := rp.Repair(ctx, "obj/healthy", bytes.NewReader(bad), int64(len(bad)), Digest(good)); !errors.Is(err, store.ErrDigestMismatch) {
+		t.Errorf("Repair of a damaged object with bad content: err = %v, want store.ErrDigestMismatch", err)
+	}
+	wantContent(t, s, "obj/healthy", other)
+	info, err = rp.Repair(ctx, "obj/healthy", bytes.NewReader(good), int64(len(good)), Digest(good))
+	if err != nil {
+		t.Fatalf("Repair of a damaged object: %v", err)
+	}
+	checkInfo(t, "Repair of a damaged object", info, "obj/healthy", good)
+	wantContent(t, s, "obj/healthy", good)
+	st, err := s.Stat(ctx, "obj/healthy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInfo(t, "Stat after Repair", st, "obj/healthy", good)
+	// Same length, other content.
+	same := bytes.ToUpper(good)
+	if err := rm.Remove(ctx, "obj/healthy"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "obj/healthy", same)
+	if _, err := rp.Repair(ctx, "obj/healthy", bytes.NewReader(good), int64(len(good)), Digest(good)); err != nil {
+		t.Fatalf("Repair of a damaged object of the right size: %v", err)
+	}
+	wantContent(t, s, "obj/healthy", good)
+	if ks := keys(list(t, s, "")); !slices.Equal(ks, []string{"obj/healthy", "obj/missing"}) {
+		t.Errorf("List after repairs = %q", ks)
+	}
+}
+
+// testRepairLarge repairs an object above two 5 MiB parts, so that an S3
+// store replaces it with a conditional multipart upload.
+func testRepairLarge(t *testing.T, s store.Store) {
+	rp, ok := s.(store.Repairer)
+	if !ok {
+		t.Skip("store does not implement store.Repairer")
+	}
+	ctx := ctxFor(t)
+	data := Data(8, LargeSize)
+	if _, err := rp.Repair(ctx, "large", bytes.NewReader(data), int64(len(data)), Digest(data)); err != nil {
+		t.Fatalf("Repair of a missing large object: %v", err)
+	}
+	wantContent(t, s, "large", data)
+	if _, err := rp.Repair(ctx, "large", unreadable{t}, int64(len(data)), Digest(data)); !errors.Is(err, store.ErrIntact) {
+		t.Errorf("Repair of an intact large object: err = %v, want store.ErrIntact", err)
+	}
+	bad := slices.Clone(data)
+	bad[len(bad)-1] ^= 1
+	if _, err := rp.Repair(ctx, "other", bytes.NewReader(bad), int64(len(bad)), Digest(data)); !errors.Is(err, store.ErrDigestMismatch) {
+		t.Errorf("Repair with a large object of another digest: err = %v, want store.ErrDigestMismatch", err)
+	}
+	_, err := s.Stat(ctx, "other")
+	wantNotExist(t, "Stat after a refused large Repair", err)
+	rm, ok := s.(store.Remover)
+	if !ok {
+		return
+	}
+	if err := rm.Remove(ctx, "large"); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, "large", bad)
+	if _, err := rp.Repair(ctx, "large", bytes.NewReader(data), int64(len(data)), Digest(data)); err != nil {
+		t.Fatalf("Repair of a damaged large object: %v", err)
+	}
+	wantContent(t, s, "large", data)
 }
