@@ -360,3 +360,54 @@ func TestCalcInvalidFacts(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCalc checks invariants of Calc on arbitrary facts: every error is
+// ErrInvalidFacts; the release is the latest period release; year
+// granularity never opens earlier than day; more facts never open earlier.
+func FuzzCalc(f *testing.F) {
+	f.Add("2018-07-24", "1950", "2001-02-29", true, true, false, false, false)
+	f.Add("2020-02-29", "1924-02-29", "", true, false, true, false, true)
+	f.Add("2000-05-15", "", "1990-01-01", true, false, false, false, true)
+	f.Add("9999-12-31", "0001", "9999", false, true, false, true, false)
+	f.Fuzz(func(t *testing.T, created, birth, death string, personal, secrecy, gdr, published, barchg bool) {
+		law := LawSaechsArchivG
+		if barchg {
+			law = LawBArchG
+		}
+		facts := preservation.ClosureFacts{Created: created, Personal: personal, Secrecy: secrecy, GDR: gdr, Published: published,
+			Persons: persons(person("P", birth, death))}
+		day, err := Calc(law, facts, GranularityDay)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidFacts) {
+				t.Fatalf("error %v is not ErrInvalidFacts", err)
+			}
+			return
+		}
+		year, err := Calc(law, facts, GranularityYear)
+		if err != nil {
+			return // a period may reach beyond 9999 only by years
+		}
+		for _, res := range []Result{day, year} {
+			latest := ""
+			found := res.Release == ""
+			for _, p := range res.Periods {
+				if _, err := ParseDate(p.Release); err != nil {
+					t.Fatalf("period %+v: %v", p, err)
+				}
+				latest = max(latest, p.Release)
+				found = found || p.Rule == res.Governing && p.Release == res.Release
+			}
+			if res.Release != latest || !found || RuleText(res.Governing) == "" {
+				t.Fatalf("result %+v", res)
+			}
+		}
+		if year.Release < day.Release {
+			t.Fatalf("year %s before day %s", year.Release, day.Release)
+		}
+		more := facts
+		more.Personal, more.Secrecy = true, true
+		if res, err := Calc(law, more, GranularityDay); err == nil && res.Release < day.Release {
+			t.Fatalf("more facts open earlier: %s < %s", res.Release, day.Release)
+		}
+	})
+}
