@@ -47,7 +47,7 @@ func newApp() *cli.App {
 			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(),
 			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
-			agencyCommand(), unitCommand(), describeCommand(),
+			agencyCommand(), unitCommand(), describeCommand(), closureCommands(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.
@@ -84,4 +84,11 @@ func versionCommand() *cli.Command {
 		fmt.Fprintln(c.App.Writer, "magazin", version)
 		return nil
 	}}
+}
+
+// closureCommands joins the calculator and the recording of facts.
+func closureCommands() *cli.Command {
+	c := closureCommand()
+	c.Subcommands = append(c.Subcommands, closureSetCommand())
+	return c
 }
