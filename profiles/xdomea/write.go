@@ -349,11 +349,12 @@ func (w *writer) finish(in *Message, typ string, body []*el) ([]byte, string, er
 	return b.Bytes(), name, nil
 }
 
+// boolText writes xs:boolean as 1/0, as the agency systems' messages do.
 func boolText(b bool) string {
 	if b {
-		return "true"
+		return "1"
 	}
-	return "false"
+	return "0"
 }
 
 // el is an element to write.
