@@ -248,8 +248,12 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 		if seg.Seq <= head {
 			return nil
 		}
-		for _, e := range seg.Entries {
+		for i, e := range seg.Entries {
 			switch e.Kind {
+			case KindAudit, KindRepair, KindAuditRun:
+				if err := applyFixity(txn, seg.Seq, i, e); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
 			case KindVerify:
 				var v aip.Verification
 				if err := json.Unmarshal(e.Data, &v); err != nil {
@@ -282,6 +286,9 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 			}
 		}
 		hb, _ := json.Marshal(seg.Seq)
+		if err := txn.Set([]byte(keyJournalHeadDigest), []byte(seg.Digest)); err != nil {
+			return err
+		}
 		return txn.Set([]byte(keyJournalHead), hb)
 	})
 }
