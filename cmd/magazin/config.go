@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
 
+	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/location"
@@ -27,6 +30,10 @@ func globalFlags() []cli.Flag {
 			Usage: "most files and directories one submission may hold (0: default 200000)"}),
 		altsrc.NewFloat64Flag(&cli.Float64Flag{Name: "max-ratio", EnvVars: []string{"MAGAZIN_MAX_RATIO"},
 			Usage: "highest ZIP expansion ratio accepted (0: default 200)"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "law", Value: "saechsarchivg", EnvVars: []string{"MAGAZIN_LAW"},
+			Usage: "archive law for closure periods: saechsarchivg or barchg"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "granularity", Value: "day", EnvVars: []string{"MAGAZIN_GRANULARITY"},
+			Usage: "closure periods end exactly (day) or on 1 January of the following year (year)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"MAGAZIN_LOG_LEVEL"}, Usage: "debug, info, warn or error"}),
 	}
 }
@@ -49,6 +56,8 @@ func loadConfigFile(flags []cli.Flag) cli.BeforeFunc {
 type Config struct {
 	DataDir string
 	Stores  []string
+	// Law and Granularity configure the closure engine.
+	Law, Granularity string
 	// MaxFiles and MaxRatio override the unpack limits when > 0.
 	MaxFiles int
 	MaxRatio float64
@@ -60,7 +69,8 @@ func configFrom(c *cli.Context) (Config, error) {
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: --data: %v", errUsage, err)
 	}
-	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio")}
+	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio"),
+		Law: c.String("law"), Granularity: c.String("granularity")}
 	if len(cfg.Stores) == 0 {
 		cfg.Stores = strings.Fields(os.Getenv("MAGAZIN_STORES"))
 	}
@@ -80,6 +90,8 @@ type env struct {
 	cfg    Config
 	stores []store.Store
 	cat    *catalog.Catalog
+	idx    *search.Index
+	room   *access.Service
 }
 
 // open opens the stores and the catalog.
@@ -106,12 +118,26 @@ func open(ctx context.Context, c *cli.Context) (*env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
+	e.idx, err = search.Open(filepath.Join(cfg.DataDir, "index"))
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	e.room, err = access.New(access.Config{Law: cfg.Law, Granularity: cfg.Granularity}, e.cat, e.idx, cfg.Logger)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
 	return e, nil
 }
 
 func (e *env) Close() error {
-	if e.cat != nil {
-		return e.cat.Close()
+	var errs []error
+	if e.idx != nil {
+		errs = append(errs, e.idx.Close())
 	}
-	return nil
+	if e.cat != nil {
+		errs = append(errs, e.cat.Close())
+	}
+	return errors.Join(errs...)
 }

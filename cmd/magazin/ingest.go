@@ -167,7 +167,7 @@ func newIngester(c *cli.Context) (*env, *ingest.Ingester, error) {
 	if e.cfg.MaxRatio > 0 {
 		cfg.Limits.MaxRatio = e.cfg.MaxRatio
 	}
-	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger))
+	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room))
 	if err != nil {
 		e.Close()
 		return nil, nil, err

@@ -44,10 +44,10 @@ func newApp() *cli.App {
 		Before:  loadConfigFile(flags),
 		Commands: []*cli.Command{
 			ingestCommand(), validateCommand(), aipCommand(), identifyCommand(),
-			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(),
+			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(), auditCommand(), journalCommand(),
 			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
-			agencyCommand(), unitCommand(), describeCommand(), closureCommands(),
+			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.

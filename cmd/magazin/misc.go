@@ -83,7 +83,7 @@ func identifyCommand() *cli.Command {
 func rebuildCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "rebuild",
-		Usage: "rebuild the catalog from the stores alone",
+		Usage: "rebuild the catalog and the finding-aid index from the stores alone",
 		Flags: []cli.Flag{&cli.BoolFlag{Name: "json", Usage: "print JSON"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
@@ -96,6 +96,9 @@ func rebuildCommand() *cli.Command {
 			bar.Finish()
 			if err != nil {
 				return err
+			}
+			if err := e.room.RebuildIndex(c.Context); err != nil {
+				return fmt.Errorf("rebuilding the finding-aid index: %w", err)
 			}
 			if c.Bool("json") {
 				return writeJSON(c.App.Writer, stats)

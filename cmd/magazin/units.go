@@ -55,7 +55,7 @@ func structureCommand(name, level, usage string) *cli.Command {
 					if level == preservation.LevelBestand {
 						u.Bestand = u.ID
 					}
-					if err := e.cat.Commit(c.Context, j, catalog.UnitEntry(u)); err != nil {
+					if err := commitUnit(c, e, j, u); err != nil {
 						return err
 					}
 					fmt.Fprintf(c.App.Writer, "%s %s %s\n", u.ID, u.Signatur, u.Title)
@@ -206,7 +206,7 @@ func describeCommand() *cli.Command {
 				if c.IsSet("publish-metadata") {
 					u.PublishMetadata = c.Bool("publish-metadata")
 				}
-				return e.cat.Commit(c.Context, j, catalog.UnitEntry(*u))
+				return commitUnit(c, e, j, *u)
 			})
 		},
 	}
@@ -264,7 +264,7 @@ func closureSetCommand() *cli.Command {
 				if err := validateFacts(*f); err != nil {
 					return fmt.Errorf("%w: %v", errUsage, err)
 				}
-				return e.cat.Commit(c.Context, j, catalog.UnitEntry(*u))
+				return commitUnit(c, e, j, *u)
 			})
 		},
 	}
@@ -292,6 +292,15 @@ func withUnit(c *cli.Context, fn func(*env, *journal.Journal, *preservation.Unit
 		}
 		return fn(e, j, u)
 	})
+}
+
+// commitUnit journals a unit, applies it to the catalog and reindexes it
+// with everything below it (closure facts are inherited).
+func commitUnit(c *cli.Context, e *env, j *journal.Journal, u preservation.Unit) error {
+	if err := e.cat.Commit(c.Context, j, catalog.UnitEntry(u)); err != nil {
+		return err
+	}
+	return e.room.ReindexSubtree(c.Context, u.ID)
 }
 
 func usageOrFailed(err error) error {

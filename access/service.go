@@ -1,0 +1,241 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"time"
+	_ "time/tzdata" // the archive's calendar day everywhere
+
+	"github.com/magazin-archiv/magazin/access/closure"
+	"github.com/magazin-archiv/magazin/access/search"
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+// Catalog is what the reading room reads of the catalog.
+type Catalog interface {
+	Unit(ctx context.Context, id string) (*preservation.Unit, error)
+	ResolveUnit(ctx context.Context, ref string) (*preservation.Unit, error)
+	Ancestors(ctx context.Context, id string) ([]preservation.Unit, error)
+	Units(ctx context.Context) iter.Seq2[*preservation.Unit, error]
+	Children(ctx context.Context, parent string) ([]preservation.Unit, error)
+}
+
+// Config configures the reading room.
+type Config struct {
+	// Law is the closure rule set: closure.LawSaechsArchivG (default) or
+	// closure.LawBArchG.
+	Law string
+	// Granularity is the default release granularity: "day" (default) or
+	// "year".
+	Granularity string
+}
+
+// Service is the reading room.
+type Service struct {
+	cfg Config
+	cat Catalog
+	idx *search.Index
+	log *slog.Logger
+	now func() time.Time
+}
+
+// New returns the reading room over a catalog and an index.
+func New(cfg Config, cat Catalog, idx *search.Index, log *slog.Logger) (*Service, error) {
+	if cfg.Law == "" {
+		cfg.Law = closure.LawSaechsArchivG
+	}
+	if cfg.Granularity == "" {
+		cfg.Granularity = closure.GranularityDay
+	}
+	if _, err := closure.Calc(cfg.Law, preservation.ClosureFacts{Created: "2000-01-01"}, cfg.Granularity); err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, cat: cat, idx: idx, log: log, now: time.Now}, nil
+}
+
+// SetClock replaces the clock (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+var berlin = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+// Today is the archive's current calendar day, YYYY-MM-DD.
+func (s *Service) Today() string { return s.now().In(berlin).Format("2006-01-02") }
+
+// State is a unit's closure state.
+type State struct {
+	// Facts are the effective facts (inherited down the hierarchy).
+	Facts preservation.ClosureFacts `json:"-"`
+	// Result is the calculation; Result.Release "" means open from the
+	// start, closure.Indefinitely that it cannot be computed.
+	Result closure.Result `json:"result"`
+	// Problem explains why the period could not be computed.
+	Problem string `json:"problem,omitempty"`
+}
+
+// StateOf computes the closure state of the unit at the end of chain
+// (root first).
+func (s *Service) StateOf(chain []preservation.Unit) State {
+	f := closure.Effective(chain)
+	st := State{Facts: f}
+	switch chain[len(chain)-1].Level {
+	case preservation.LevelTektonik, preservation.LevelBestand, preservation.LevelGliederung:
+		// The archive's structure holds no records of its own: its
+		// description is public; its units are closed one by one.
+		st.Result = closure.Result{Governing: "structure"}
+		return st
+	}
+	r, err := closure.Calc(s.cfg.Law, f, s.cfg.Granularity)
+	if err != nil {
+		st.Problem = err.Error()
+		st.Result = closure.Result{Release: closure.Indefinitely, Governing: "unknown"}
+		return st
+	}
+	st.Result = r
+	return st
+}
+
+// Doc builds the index document of the unit with id.
+func (s *Service) Doc(ctx context.Context, id string) (search.Doc, error) {
+	chain, err := s.cat.Ancestors(ctx, id)
+	if err != nil {
+		return search.Doc{}, err
+	}
+	u := chain[len(chain)-1]
+	st := s.StateOf(chain)
+	u.Closure = st.Facts
+	d := search.Doc{Unit: u, Release: st.Result.Release}
+	for _, a := range chain[:len(chain)-1] {
+		d.Ancestors = append(d.Ancestors, a.ID)
+		if a.Level == preservation.LevelBestand {
+			d.BestandTitle = a.Title
+		}
+	}
+	return d, nil
+}
+
+// IndexUnits (re)indexes units with their current closure state; it
+// satisfies ingest's Indexer. After a change of closure facts, which
+// descendants inherit, use ReindexSubtree.
+func (s *Service) IndexUnits(ctx context.Context, units []preservation.Unit) error {
+	if s.idx == nil {
+		return nil
+	}
+	docs := make([]search.Doc, 0, len(units))
+	for _, u := range units {
+		d, err := s.Doc(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		docs = append(docs, d)
+	}
+	return s.idx.Index(ctx, docs)
+}
+
+// ReindexSubtree reindexes the unit id and all its descendants (whose
+// effective closure facts it passes on).
+func (s *Service) ReindexSubtree(ctx context.Context, id string) error {
+	if s.idx == nil {
+		return nil
+	}
+	var units []preservation.Unit
+	queue := []string{id}
+	for len(queue) > 0 {
+		u, err := s.cat.Unit(ctx, queue[0])
+		if err != nil {
+			return err
+		}
+		queue = queue[1:]
+		units = append(units, *u)
+		kids, err := s.cat.Children(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range kids {
+			queue = append(queue, k.ID)
+		}
+		if len(units) >= 1000 {
+			if err := s.IndexUnits(ctx, units); err != nil {
+				return err
+			}
+			units = units[:0]
+		}
+	}
+	return s.IndexUnits(ctx, units)
+}
+
+// RebuildIndex drops the index and refills it from the catalog.
+func (s *Service) RebuildIndex(ctx context.Context) error {
+	if s.idx == nil {
+		return errors.New("access: no index")
+	}
+	return s.idx.Rebuild(ctx, func(yield func(search.Doc, error) bool) {
+		for u, err := range s.cat.Units(ctx) {
+			if err != nil {
+				yield(search.Doc{}, err)
+				return
+			}
+			d, err := s.Doc(ctx, u.ID)
+			if !yield(d, err) || err != nil {
+				return
+			}
+		}
+	})
+}
+
+// Search runs a public search on today's day.
+func (s *Service) Search(ctx context.Context, q search.Query) (*search.Results, error) {
+	q.Today = s.Today()
+	return s.idx.Search(ctx, q)
+}
+
+// Children lists a unit's children for the public, paged.
+func (s *Service) Children(ctx context.Context, parent string, page, size int) (*search.Results, error) {
+	return s.idx.Children(ctx, parent, page, size, s.Today())
+}
+
+// PublicUnit is what the public sees of one unit.
+type PublicUnit struct {
+	Unit    preservation.Unit `json:"unit"`
+	Open    bool              `json:"open"`
+	Release string            `json:"release,omitempty"`
+	// Governing names the rule that closes the unit, in plain German.
+	Governing string `json:"governing,omitempty"`
+}
+
+// Unit resolves ref (id, Signatur or submission id) and returns its public
+// view.
+func (s *Service) Unit(ctx context.Context, ref string) (*PublicUnit, error) {
+	u, err := s.cat.ResolveUnit(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.cat.Ancestors(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := s.StateOf(chain)
+	full := chain[len(chain)-1]
+	full.Closure = st.Facts
+	pub, open := closure.Public(full, st.Result.Release, s.Today())
+	p := &PublicUnit{Unit: pub, Open: open}
+	if !open {
+		p.Release = st.Result.Release
+		p.Governing = closure.RuleText(st.Result.Governing)
+		if st.Problem != "" {
+			p.Governing = "Schutzfrist nicht berechenbar, bis die Angaben ergänzt sind"
+		}
+	}
+	return p, nil
+}
