@@ -78,8 +78,17 @@ func aipShow(c *cli.Context) error {
 	if err != nil {
 		return notFound(err)
 	}
+	events, err := e.cat.Events(c.Context, string(a.ID))
+	if err != nil {
+		return err
+	}
 	if c.Bool("json") {
-		return writeJSON(c.App.Writer, a)
+		// The events of audits and repairs are in the journal, not (yet)
+		// in the AIP's PREMIS: they are shown apart.
+		return writeJSON(c.App.Writer, struct {
+			*preservation.AIP
+			JournalEvents []preservation.Event `json:"journalEvents"`
+		}{a, events})
 	}
 	w := c.App.Writer
 	fmt.Fprintf(w, "AIP       %s\nTitle     %s\nProfile   %s\nCreated   %s\nVersion   v%d\nFiles     %d (%d bytes)\n",
@@ -100,6 +109,17 @@ func aipShow(c *cli.Context) error {
 			state = "FAILED"
 		}
 		fmt.Fprintf(w, "verified  %s in %s: %s\n", v.Time, v.Store, state)
+	}
+	if len(events) > 0 {
+		fmt.Fprintln(w, "\nevents in the journal (PREMIS):")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for _, ev := range events {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.DateTime.UTC().Format("2006-01-02 15:04:05"), ev.Type, ev.Outcome, ev.Detail)
+			if ev.OutcomeDetail != "" {
+				fmt.Fprintf(tw, "\t\t\t  %s\n", ev.OutcomeDetail)
+			}
+		}
+		tw.Flush()
 	}
 	return nil
 }

@@ -805,7 +805,7 @@ func (a *auditor) object(ctx context.Context, root string, exp *preservation.AIP
 		a.event(subject, &AuditEvent{ID: id, Root: root, Store: c.st.String(), Present: c.present(), OK: cr.OK,
 			Files: cr.Files, Bytes: cr.Bytes, Problems: found})
 		if !cr.OK {
-			a.log.Warn("damaged copy", "aip", id, "root", root, "store", c.st.String(), "problems", len(found))
+			a.log.Info("damaged copy", "aip", id, "root", root, "store", c.st.String(), "problems", len(found))
 		}
 		if cr.OK || cerr != nil || !a.opts.Repair || ref == nil || !known || c.listErr != nil || len(c.damage) == 0 {
 			if !cr.OK {
