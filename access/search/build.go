@@ -119,10 +119,10 @@ func (d Doc) fields() (map[string]any, error) {
 	if sig != "" {
 		f[fSignatur] = sig
 	}
-	sk := sortKey(sig)
-	if sk != "" {
-		f[fSigKey] = sk
-	}
+	// Both sort keys end with the id, so that they are unique and no sort
+	// needs bleve's _id (which costs a stored-field lookup per match).
+	sk := sortKey(sig) + "\x00" + u.ID
+	f[fSigKey] = sk
 	f[fChildKey] = orderKey(view.Order) + sk
 	if lo, hi, ok := laufzeit(view.From, view.To); ok {
 		f[fFrom] = float64(lo)

@@ -29,10 +29,14 @@
 // period ends: the next query on or after the release day finds the unit
 // by all its words. Facets are built only from structural fields
 // (Bestand, level, Laufzeit decade, release date), and nothing hidden
-// reaches a public term dictionary, so suggestions built later from the
-// public fields are safe too. A closed unit that is not person-related is
-// found and shown with title and scope; only its content (the AIP) is
-// withheld, by closure.Public.
+// reaches a public term dictionary. A suggestion feature built later on
+// the public fields must still confirm each term with a search: bleve's
+// term dictionaries keep the terms of a replaced or deleted document until
+// its segment is merged away (say, the title of a unit indexed before it
+// was marked person-related); searches see live documents only.
+//
+// A closed unit that is not person-related is found and shown with title
+// and scope; only its content (the AIP) is withheld, by closure.Public.
 //
 // One faint channel remains: relevance scores use per-field term
 // statistics, so the ranking of a released person-related unit matched in
@@ -46,10 +50,12 @@
 // and ae/oe/ue→a/o/u) and light stemming, so "Akte" finds "Akten",
 // "Bauantrag" finds "Bauanträge", "Mullrose" and "Muellrose" find
 // "Müllrose". Queries are analysed the same way; a word ending in * is a
-// prefix of the normalised, stemmed words. The Signatur is a keyword
-// (case and spacing folded) for exact and prefix search, with a natural
-// sort key. The Laufzeit is a numeric day range (yyyymmdd) and a decade
-// keyword per decade it touches; level and Bestand are keywords.
+// prefix of the normalised, stemmed words and also matches its own stem
+// ("Akte*" finds "Akten", whose stem "akt" is shorter than the prefix).
+// The Signatur is a keyword (case and spacing folded) for exact and prefix
+// search, with a natural sort key. The Laufzeit is a numeric day range
+// (yyyymmdd) and a decade keyword per decade it touches; level and Bestand
+// are keywords.
 //
 // Nothing is dynamic and only the Doc itself is stored (as JSON); there are
 // no term vectors and no _all field, which keeps the index small.
@@ -58,6 +64,10 @@
 //
 // An Index is safe for concurrent use. Index, Delete and Rebuild are
 // serialised; searches run in parallel and keep running on the old index
-// while Rebuild fills the new one beside it (dir.new), which then replaces
-// it. Open("") gives an in-memory index for tests.
+// while Rebuild fills a new one beside it (dir.new), which then replaces
+// it. Invalid docs (no id, a release date that is not YYYY-MM-DD) are
+// refused: Index rejects the whole call before writing anything, Rebuild
+// keeps the old index. Every query names its day (YYYY-MM-DD); there is no
+// default, so that no route decides closure on the server's clock by
+// accident. Open("") gives an in-memory index for tests.
 package search

@@ -87,11 +87,7 @@ func (x *Index) mark(field, v string, w words) (Fragment, bool) {
 	var marks []Span
 	for _, t := range x.german.Analyze([]byte(v)) {
 		term := string(t.Term)
-		hit := slices.Contains(w.terms, term)
-		for _, p := range w.prefixes {
-			hit = hit || strings.HasPrefix(term, p)
-		}
-		if hit {
+		if slices.ContainsFunc(w, func(w word) bool { return w.matches(term) }) {
 			marks = append(marks, Span{t.Start, t.End})
 		}
 	}

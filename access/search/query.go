@@ -40,7 +40,8 @@ type Query struct {
 	// persons, places, subjects, source reference, provenance or the title
 	// of its Bestand), analysed for German: case, umlauts and inflection do
 	// not matter ("Mullrose" finds "Müllrose", "Akte" finds "Akten"). A
-	// word ending in * is a prefix ("Bauantr*", at least 2 letters). The
+	// word ending in * is a prefix ("Bauantr*", at least 2 letters) that
+	// also finds the word it would stem to ("Akte*" finds "Akten"). The
 	// whole text also matches a unit whose Signatur it equals.
 	Text string
 	// Signatur: the exact signature (case and spacing do not matter), or a
@@ -111,37 +112,59 @@ func newHit(d Doc, today string) Hit {
 	return Hit{Unit: pub, Release: d.Release, Open: open, BestandTitle: d.BestandTitle, Ancestors: d.Ancestors}
 }
 
-// words is a parsed Text: analysed terms and prefixes.
-type words struct {
-	terms, prefixes []string
+// word is one word of a text query: an analysed term, or a prefix. A
+// prefix also matches its own stem as a whole word, since stemming can
+// shorten a word below the prefix: "Akte*" finds "Akten" (stem "akt") and
+// "Häuse*" finds "Häuser" (stem "haus").
+type word struct {
+	term   string
+	prefix bool
+	stem   string // of a prefix; "" if the same as term
 }
 
-func (w words) empty() bool { return len(w.terms) == 0 && len(w.prefixes) == 0 }
+// matches tells whether the indexed term t matches w.
+func (w word) matches(t string) bool {
+	if w.prefix {
+		return strings.HasPrefix(t, w.term) || t == w.stem
+	}
+	return t == w.term
+}
+
+// words is a parsed Text.
+type words []word
+
+func (w words) empty() bool { return len(w) == 0 }
 
 // parseText analyses the words of a text query like the index analyses
 // the text fields.
 func (x *Index) parseText(text string) (words, error) {
 	var w words
-	for _, word := range strings.Fields(text) {
-		if !strings.HasSuffix(word, "*") {
-			for _, t := range x.german.Analyze([]byte(word)) {
-				w.terms = append(w.terms, string(t.Term))
-			}
+	german := func(s string) {
+		for _, t := range x.german.Analyze([]byte(s)) {
+			w = append(w, word{term: string(t.Term)})
+		}
+	}
+	for _, f := range strings.Fields(text) {
+		stem, ok := strings.CutSuffix(f, "*")
+		if !ok {
+			german(f)
 			continue
 		}
-		stem := strings.TrimRight(word, "*")
+		stem = strings.TrimRight(stem, "*")
 		toks := x.prefix.Analyze([]byte(stem))
 		for i, t := range toks {
 			if i < len(toks)-1 {
-				for _, s := range x.german.Analyze([]byte(stem[t.Start:t.End])) {
-					w.terms = append(w.terms, string(s.Term))
-				}
+				german(stem[t.Start:t.End])
 				continue
 			}
 			if utf8.RuneCount(t.Term) < 2 {
-				return words{}, fmt.Errorf("%w: prefix %q is too short (at least 2 letters before *)", ErrQuery, word)
+				return nil, fmt.Errorf("%w: prefix %q is too short (at least 2 letters before *)", ErrQuery, f)
 			}
-			w.prefixes = append(w.prefixes, string(t.Term))
+			p := word{term: string(t.Term), prefix: true}
+			if s := x.german.Analyze([]byte(stem[t.Start:t.End])); len(s) == 1 && string(s[0].Term) != p.term {
+				p.stem = string(s[0].Term)
+			}
+			w = append(w, p)
 		}
 	}
 	return w, nil
@@ -173,21 +196,25 @@ func fieldQuery(q interface {
 	return q
 }
 
-// wordQuery matches one term (or prefix) in any public text field, or in
-// a restricted text field of a unit whose closure period has ended by today.
-func wordQuery(term string, prefix bool, today float64) query.Query {
-	mk := func(field string, boost float64) query.Query {
-		if prefix {
-			return fieldQuery(bleve.NewPrefixQuery(term), field, boost)
+// wordQuery matches one word in any public text field, or in a restricted
+// text field of a unit whose closure period has ended by today.
+func wordQuery(w word, today float64) query.Query {
+	mk := func(field string, boost float64) []query.Query {
+		if !w.prefix {
+			return []query.Query{fieldQuery(bleve.NewTermQuery(w.term), field, boost)}
 		}
-		return fieldQuery(bleve.NewTermQuery(term), field, boost)
+		qs := []query.Query{fieldQuery(bleve.NewPrefixQuery(w.term), field, boost)}
+		if w.stem != "" {
+			qs = append(qs, fieldQuery(bleve.NewTermQuery(w.stem), field, boost))
+		}
+		return qs
 	}
 	var public, restricted []query.Query
 	for _, f := range textFields {
-		public = append(public, mk(f.name, f.boost))
-		restricted = append(restricted, mk(restrictedPrefix+f.name, f.boost))
+		public = append(public, mk(f.name, f.boost)...)
+		restricted = append(restricted, mk(restrictedPrefix+f.name, f.boost)...)
 	}
-	public = append(public, mk(fBestandTitle, 0.5))
+	public = append(public, mk(fBestandTitle, 0.5)...)
 	released := bleve.NewConjunctionQuery(
 		bleve.NewDisjunctionQuery(restricted...),
 		rangeQuery(fRRelease, nil, &today, false, true),
@@ -200,17 +227,14 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 	var must []query.Query
 	w, err := x.parseText(q.Text)
 	if err != nil {
-		return nil, words{}, err
+		return nil, nil, err
 	}
 	if text := strings.TrimSpace(q.Text); text != "" {
 		var alts []query.Query
 		if !w.empty() {
 			var each []query.Query
-			for _, t := range w.terms {
-				each = append(each, wordQuery(t, false, today))
-			}
-			for _, p := range w.prefixes {
-				each = append(each, wordQuery(p, true, today))
+			for _, wd := range w {
+				each = append(each, wordQuery(wd, today))
 			}
 			alts = append(alts, bleve.NewConjunctionQuery(each...))
 		}
@@ -241,7 +265,7 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 	if q.From != "" {
 		lo, _, ok := bounds(q.From)
 		if !ok {
-			return nil, words{}, fmt.Errorf("%w: From %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.From)
+			return nil, nil, fmt.Errorf("%w: From %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.From)
 		}
 		v := float64(lo)
 		must = append(must, rangeQuery(fTo, &v, nil, true, true))
@@ -249,7 +273,7 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 	if q.To != "" {
 		_, hi, ok := bounds(q.To)
 		if !ok {
-			return nil, words{}, fmt.Errorf("%w: To %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.To)
+			return nil, nil, fmt.Errorf("%w: To %q is not YYYY, YYYY-MM or YYYY-MM-DD", ErrQuery, q.To)
 		}
 		v := float64(hi)
 		must = append(must, rangeQuery(fFrom, nil, &v, true, true))
@@ -305,9 +329,9 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	req.Fields = []string{fStored}
 	if w.empty() && strings.TrimSpace(q.Text) == "" {
 		req.Score = "none"
-		req.SortBy([]string{fSigKey, "_id"})
+		req.SortBy([]string{fSigKey})
 	} else {
-		req.SortBy([]string{"-_score", fSigKey, "_id"})
+		req.SortBy([]string{"-_score", fSigKey})
 	}
 	if q.Facets {
 		req.AddFacet(fBestand, bleve.NewFacetRequest(fBestand, FacetBestandSize))
@@ -347,27 +371,62 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 
 // Children lists the units whose parent is parent, in the order of
 // Unit.Order and then Signatur (natural order: "Nr. 9" before "Nr. 10"),
-// as the public sees them on the day today.
+// as the public sees them on the day today. A page in the back half of a
+// long list is read from its end (sorted backwards), which halves the cost
+// of deep pages.
 func (x *Index) Children(ctx context.Context, parent string, page, size int, today string) (*Results, error) {
 	if _, err := checkToday(today); err != nil {
 		return nil, err
 	}
 	page, size = pageOf(page, size)
-	req := bleve.NewSearchRequestOptions(fieldQuery(bleve.NewTermQuery(parent), fParent, 0), size, (page-1)*size, false)
-	req.Fields = []string{fStored}
-	req.Score = "none"
-	req.SortBy([]string{fChildKey, "_id"})
 	b, done, err := x.reader()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	q := fieldQuery(bleve.NewTermQuery(parent), fParent, 0)
+	from, n, desc := (page-1)*size, size, false
+	if from >= reverseAfter {
+		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
+		req.Score = "none"
+		res, err := b.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("search: children of %s: %w", parent, err)
+		}
+		total := int(res.Total)
+		if from >= total {
+			return &Results{Total: total, Page: page, Size: size, Hits: []Hit{}}, nil
+		}
+		if from+size/2 > total/2 {
+			n = min(size, total-from)
+			from, desc = total-from-n, true
+		}
+	}
+	req := bleve.NewSearchRequestOptions(q, n, from, false)
+	req.Fields = []string{fStored}
+	req.Score = "none"
+	if desc {
+		req.SortBy([]string{"-" + fChildKey})
+	} else {
+		req.SortBy([]string{fChildKey})
+	}
 	res, err := b.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("search: children of %s: %w", parent, err)
 	}
-	return x.results(res, page, size, today)
+	out, err := x.results(res, page, size, today)
+	if err != nil {
+		return nil, err
+	}
+	if desc {
+		slices.Reverse(out.Hits)
+	}
+	return out, nil
 }
+
+// reverseAfter is the offset from which Children counts first and reads a
+// page in the back half from the end.
+const reverseAfter = 1000
 
 // results makes the public hits of a bleve result.
 func (x *Index) results(res *bleve.SearchResult, page, size int, today string) (*Results, error) {

@@ -123,6 +123,10 @@ func TestGermanAnalysis(t *testing.T) {
 		{"Vertrag", []string{"strasse"}}, // scope, plural in the text
 		{"Mueller", []string{"mueller"}}, // ue spelling of ü
 		{"Bauantr*", []string{"antraege", "antrag"}},
+		{"Akte*", []string{"akte", "akten"}},  // the stem "akt" is shorter than the prefix
+		{"Akten*", []string{"akte", "akten"}}, // likewise
+		{"Schul*", []string{"akte"}},
+		{"Verträg*", []string{"strasse"}},
 		{"bauanträ*", []string{"antraege", "antrag"}},
 		{"Bauantrag Müllrose", []string{"antraege"}},          // all words must match
 		{"Bauantrag Beeskow", []string{"antraege", "antrag"}}, // Bestand title
@@ -353,6 +357,47 @@ func TestChildren(t *testing.T) {
 			t.Errorf("bad today: %v", err)
 		}
 	})
+}
+
+// Deep pages are read from the end; every page must still be in order.
+func TestChildrenDeepPages(t *testing.T) {
+	x := openIndex(t, "")
+	const n, size = 2*reverseAfter + 345, 100
+	var docs []Doc
+	var want []string
+	for o := range 3 { // order 0, 1, 2; within each, natural signature order
+		for i := range n {
+			if i%3 == o {
+				want = append(want, fmt.Sprintf("u%d", i))
+			}
+		}
+	}
+	for i := range n {
+		docs = append(docs, unit(fmt.Sprintf("u%d", i), fmt.Sprintf("Nr. %d", i), "x", order(i%3), in("big")))
+	}
+	index(t, x, docs...)
+	var got []string
+	for page := 1; ; page++ {
+		r, err := x.Children(context.Background(), "big", page, size, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Total != n || r.Page != page || r.Size != size {
+			t.Fatalf("page %d: total %d, page %d, size %d", page, r.Total, r.Page, r.Size)
+		}
+		if len(r.Hits) == 0 {
+			break
+		}
+		got = append(got, ids(r)...)
+	}
+	if !slices.Equal(got, want) {
+		for i := range min(len(got), len(want)) {
+			if got[i] != want[i] {
+				t.Fatalf("%d children; first difference at %d: %s, want %s", len(got), i, got[i], want[i])
+			}
+		}
+		t.Fatalf("%d children, want %d", len(got), len(want))
+	}
 }
 
 func TestIndexGetDeleteCount(t *testing.T) {
