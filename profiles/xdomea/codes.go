@@ -15,7 +15,7 @@ import (
 // the message as a whole carry the message file name.
 const (
 	// CodeMalformed: the message is not well-formed XML (or nests deeper
-	// than the parser allows).
+	// than the parser allows), or a message container is not a readable ZIP.
 	CodeMalformed = "XDOMEA_XML_MALFORMED"
 	// CodeEncoding: the message declares a character encoding magazin
 	// cannot read (supported: UTF-8, US-ASCII, ISO-8859-1, ISO-8859-15,
@@ -69,10 +69,10 @@ const (
 	// "..", control characters).
 	CodeBadFileName = "XDOMEA_BAD_FILE_NAME"
 	// CodeFileShared: one primary file is referenced by two different
-	// objects (a warning when both references lie within one object).
+	// objects; a file belongs to one unit and one AIP.
 	CodeFileShared = "XDOMEA_FILE_SHARED"
-	// CodeSpecialFile: a symbolic link, directory-like or other non-regular
-	// file in the package; it is not followed.
+	// CodeSpecialFile: a symbolic link or other non-regular file in the
+	// package (or a message that is one); it is not followed.
 	CodeSpecialFile = "XDOMEA_SPECIAL_FILE"
 	// CodeHash: a hash declared in a 4.0 Primaerdokument is malformed.
 	CodeHash = "XDOMEA_HASH"

@@ -346,3 +346,42 @@ func TestCorpusToolkit0503(t *testing.T) {
 		})
 	}
 }
+
+// TestCorpusXManContainers reads x-man's 0501 and 0505 containers (ZIPs as
+// the agency sends them) with ReadMessage, and the 0503 container too (its
+// primary files are then not read, only reported as ignored entries).
+func TestCorpusXManContainers(t *testing.T) {
+	dir := corpus.Dir(t, "xdomea/x-man/test-data")
+	p := schemaProfile(t)
+	for _, tc := range []struct {
+		name, typ string
+		warnings  int
+	}{
+		{"9a75050f-323a-4e84-94c9-a889aa2b4fe8_Aussonderung.Anbieteverzeichnis.0501.zip", Type0501, 0},
+		{"9a75050f-323a-4e84-94c9-a889aa2b4fe8_Aussonderung.BewertungEmpfangBestaetigen.0505.zip", Type0505, 0},
+		{"9a75050f-323a-4e84-94c9-a889aa2b4fe8_Aussonderung.Aussonderung.0503.zip", Type0503, 3},
+	} {
+		m, err := p.ReadMessage(context.Background(), filepath.Join(dir, tc.name))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if m.Type != tc.typ || len(m.Problems) != tc.warnings || m.Problems.HasErrors() {
+			t.Errorf("%s: type %s, problems %v", tc.name, m.Type, m.Problems)
+		}
+		if m.FileName != strings.TrimSuffix(tc.name, ".zip")+".xml" {
+			t.Errorf("FileName %q", m.FileName)
+		}
+	}
+	// A renamed container whose name contradicts the message.
+	other := filepath.Join(t.TempDir(), "00000000-1111-4222-8333-444444444444_Aussonderung.Anbieteverzeichnis.0501.xdomea")
+	if err := os.WriteFile(other, readFile(t, filepath.Join(dir, "9a75050f-323a-4e84-94c9-a889aa2b4fe8_Aussonderung.Anbieteverzeichnis.0501.zip")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := p.ReadMessage(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := errorCodes(m.Problems); !slices.Equal(got, []string{CodeProcessID}) {
+		t.Errorf("renamed container: %v", m.Problems)
+	}
+}

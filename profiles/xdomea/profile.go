@@ -1,11 +1,14 @@
 package xdomea
 
 import (
+	"archive/zip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	pathpkg "path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -101,28 +104,111 @@ func FindMessage(root string) (string, error) {
 }
 
 // ReadMessage reads and parses a bare message file (a 0501, 0502, 0505,
-// ... as the agency sends it, or the XML of an unpacked container) and
-// validates it against its XML schema when the profile has a SchemaDir.
-// It checks the file name against the content. Findings are in
-// Message.Problems. A message that cannot be read at all gives a
-// *ParseError; other errors are I/O errors and cancellation.
+// ... as the agency sends it, or the XML of an unpacked container), or a
+// message-only container (.zip or .xdomea holding the message XML, as
+// x-man sends 0501 and 0505), and validates it against its XML schema when
+// the profile has a SchemaDir. It checks the file name against the content
+// (for a container both names). Findings are in Message.Problems; other
+// entries of a container are reported as CodeFileUnreferenced warnings and
+// not read (a 0503 with primary files is read with Read after unpacking).
+// A message that cannot be read at all gives a *ParseError; other errors
+// are I/O errors and cancellation.
 func (p Profile) ReadMessage(ctx context.Context, path string) (*Message, error) {
-	data, err := readMessageFile(path)
+	base := filepath.Base(path)
+	var data []byte
+	var extra preservation.Problems
+	container := ""
+	ext := strings.ToLower(filepath.Ext(base))
+	if ext == ".zip" || ext == ".xdomea" {
+		var name string
+		var err error
+		data, name, extra, err = readContainer(path)
+		if err != nil {
+			return nil, err
+		}
+		container, base = base, name
+	} else {
+		var err error
+		if data, err = readMessageFile(path); err != nil {
+			return nil, err
+		}
+	}
+	m, err := Parse(data, base)
 	if err != nil {
 		return nil, err
 	}
-	name := filepath.Base(path)
-	m, err := Parse(data, name)
-	if err != nil {
-		return nil, err
+	m.Problems = append(m.Problems, checkFileName(base, m)...)
+	if container != "" {
+		for _, pr := range CheckContainerName(container, m) {
+			if !slices.Contains(m.Problems, pr) {
+				m.Problems = append(m.Problems, pr)
+			}
+		}
 	}
-	m.Problems = append(m.Problems, checkFileName(name, m)...)
-	ps, err := p.ValidateSchema(ctx, data, name, m.Version)
+	m.Problems = append(m.Problems, extra...)
+	ps, err := p.ValidateSchema(ctx, data, base, m.Version)
 	if err != nil {
 		return nil, err
 	}
 	m.Problems = append(m.Problems, ps...)
 	return m, nil
+}
+
+// readContainer reads the one message of a ZIP container without
+// extracting anything: the .xml entry named per the rules (else the only
+// .xml entry), at most MaxMessageSize bytes.
+func readContainer(path string) ([]byte, string, preservation.Problems, error) {
+	base := filepath.Base(path)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, "", nil, &ParseError{Problem: errorf(CodeMalformed, base, "not a readable ZIP container: %v", err)}
+	}
+	defer zr.Close()
+	var named, xmls []*zip.File
+	for _, f := range zr.File {
+		if f.FileInfo().IsDir() {
+			continue
+		}
+		if strings.EqualFold(pathpkg.Ext(f.Name), ".xml") && !strings.ContainsAny(f.Name, "/\\") {
+			xmls = append(xmls, f)
+			if fn, ok := ParseFileName(f.Name); ok && fn.Ext == "xml" {
+				named = append(named, f)
+			}
+		}
+	}
+	var msg *zip.File
+	switch {
+	case len(named) == 1:
+		msg = named[0]
+	case len(named) > 1:
+		return nil, "", nil, &ParseError{Problem: errorf(CodeManyMessages, base, "the container holds %d messages", len(named))}
+	case len(xmls) == 1:
+		msg = xmls[0]
+	default:
+		return nil, "", nil, &ParseError{Problem: errorf(CodeNoMessage, base, "the container holds no xdomea message file")}
+	}
+	var extra preservation.Problems
+	for _, f := range zr.File {
+		if f != msg && !f.FileInfo().IsDir() {
+			extra = append(extra, warnf(CodeFileUnreferenced, f.Name, "container entry ignored: only the message is read"))
+		}
+	}
+	if msg.UncompressedSize64 > MaxMessageSize {
+		return nil, "", nil, &ParseError{Problem: errorf(CodeTooLarge, msg.Name, "message is larger than %d bytes", MaxMessageSize)}
+	}
+	r, err := msg.Open()
+	if err != nil {
+		return nil, "", nil, &ParseError{Problem: errorf(CodeMalformed, base, "cannot read %s: %v", msg.Name, err)}
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, MaxMessageSize+1))
+	if err != nil {
+		return nil, "", nil, &ParseError{Problem: errorf(CodeMalformed, base, "cannot read %s: %v", msg.Name, err)}
+	}
+	if len(data) > MaxMessageSize {
+		return nil, "", nil, &ParseError{Problem: errorf(CodeTooLarge, msg.Name, "message is larger than %d bytes", MaxMessageSize)}
+	}
+	return data, msg.Name, extra, nil
 }
 
 func readMessageFile(path string) ([]byte, error) {
@@ -411,6 +497,11 @@ func describe(t *profiles.Transfer, m *Message) {
 		d["GesamtanzahlNachrichtenProTyp"] = k.GesamtanzahlNachrichtenProTyp
 	}
 	n := 0
-	m.Walk(func(*Object) bool { n++; return true })
+	m.Walk(func(o *Object) bool {
+		if o.Kind != KindAnlage && o.Kind != KindAnschreiben {
+			n++
+		}
+		return true
+	})
 	d["Schriftgutobjekte"] = n
 }
