@@ -213,7 +213,10 @@ func TestFileDeclaredHash40(t *testing.T) {
       <erstellungszeitpunkt>2026-11-20T10:00:00Z</erstellungszeitpunkt>
     </xdomea:identifikation.nachricht>
     <xdomea:leser><xdomea:NameInstitution><xdomea:Name>Staatsarchiv</xdomea:Name></xdomea:NameInstitution></xdomea:leser>
-    <xdomea:autor><xdomea:NameInstitution><xdomea:Name>Amt</xdomea:Name></xdomea:NameInstitution></xdomea:autor>
+    <xdomea:autor>
+      <xdomea:Behoerdenkennung><xdomea:verzeichnisdienst><code>DVDV</code></xdomea:verzeichnisdienst><xdomea:kennung>psw:01003110</xdomea:kennung></xdomea:Behoerdenkennung>
+      <xdomea:NameInstitution><xdomea:Name>Amt</xdomea:Name></xdomea:NameInstitution>
+    </xdomea:autor>
     <xdomea:ProzessID>` + pid + `</xdomea:ProzessID>
   </xdomea:nachrichtenkopf>
   <xdomea:Importbestaetigung>1</xdomea:Importbestaetigung>
@@ -255,7 +258,7 @@ func TestFileDeclaredHash40(t *testing.T) {
 	if got := h.Sum(nil); string(got) == sum {
 		t.Fatal("test setup: the hash should not match")
 	}
-	if len(tr.Units) != 1 || tr.Units[0].SourceID != "5a3224ed-db58-4e7a-9575-2e6b58dd27f1" || tr.Message.Sender != "" || tr.Message.SenderName != "Amt" {
+	if len(tr.Units) != 1 || tr.Units[0].SourceID != "5a3224ed-db58-4e7a-9575-2e6b58dd27f1" || tr.Message.Sender != "psw:01003110" || tr.Message.SenderName != "Amt" {
 		t.Errorf("units %+v message %+v", tr.Units, tr.Message)
 	}
 }

@@ -156,6 +156,8 @@
 // goes from the archive (ReplyOptions.Absender, else the incoming
 // message's Empfaenger) to the incoming message's Absender (Behördenkennung,
 // institution, organisational unit), from the sending system "magazin".
+// The ProzessID and object IDs are written exactly as the incoming message
+// has them (a DMS may compare them as strings).
 // Text in 2.x is restricted to the XÖV Latin character set; other
 // characters become "?".
 //

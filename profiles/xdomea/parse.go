@@ -219,6 +219,15 @@ func kontakt(n *node) Kontakt {
 				break
 			}
 		}
+		// 4.0 (XÖV BehoerdeType): verzeichnisdienst and the key as text,
+		// "<Praefix>:<Kennung>" for the DVDV.
+		if s := b.str("kennung"); k.Kennung.Code == "" && s != "" {
+			if pre, rest, ok := strings.Cut(s, ":"); ok && pre != "" && rest != "" {
+				k.Praefix, k.Kennung = Code{Code: pre}, Code{Code: rest}
+			} else {
+				k.Kennung = Code{Code: s}
+			}
+		}
 	}
 	inst := n.child("Institution")
 	if inst == nil {

@@ -106,6 +106,9 @@ func buildUnits(m *Message, files []profiles.File) ([]profiles.Unit, error) {
 		} else {
 			u.Provenance = sender
 			if len(context) > 0 {
+				if u.Extra == nil {
+					u.Extra = map[string]string{}
+				}
 				u.Extra[ExtraKontext] = strings.Join(context, " > ")
 			}
 			pruned, err := m.Prune(o)

@@ -139,11 +139,13 @@ func Write0506(transfer *Message, results []Result, now time.Time, opts ReplyOpt
 	if len(results) == 0 {
 		return nil, "", errors.New("xdomea: a 0506 needs at least one result")
 	}
-	for _, r := range results {
+	results = slices.Clone(results)
+	for i, r := range results {
 		o := transfer.Object(r.ID)
 		if o == nil || o.Kind == KindAnschreiben || o.Kind == KindAnlage || !IsUUID(o.ID) {
 			return nil, "", fmt.Errorf("xdomea: result for %q: no such Schriftgutobjekt in the transfer", r.ID)
 		}
+		results[i].ID = o.ID // as the agency wrote it
 		for _, c := range r.FehlermeldungCodes {
 			if c.Code == "" || c.ListURI == "" || c.ListVersionID == "" {
 				return nil, "", fmt.Errorf("xdomea: result for %s: a FehlermeldungCode needs code, listURI and listVersionID", r.ID)
@@ -287,7 +289,7 @@ func (w *writer) kopf(in *Message, typ string, now time.Time, opts ReplyOptions,
 		s.kids = append(s.kids, w.t("Version", sys.Version))
 	}
 	k := x("Kopf",
-		w.t("ProzessID", strings.ToLower(in.Kopf.ProzessID)),
+		w.t("ProzessID", in.Kopf.ProzessID),
 		w.code("Nachrichtentyp", Code{Code: typ, ListURI: "urn:xoev-de:xdomea:codeliste:nachrichtentyp", ListVersionID: listVersion}),
 		w.t("Erstellungszeitpunkt", now.Format(time.RFC3339)),
 		w.kontakt("Absender", absender),
@@ -338,7 +340,7 @@ func (w *writer) kontakt(name string, k Kontakt) *el {
 
 // finish serialises the message with the literal xdomea prefix.
 func (w *writer) finish(in *Message, typ string, body []*el) ([]byte, string, error) {
-	name, err := MessageFileName(strings.ToLower(in.Kopf.ProzessID), typ, w.version, 0, "xml")
+	name, err := MessageFileName(in.Kopf.ProzessID, typ, w.version, 0, "xml")
 	if err != nil {
 		return nil, "", err
 	}
