@@ -558,7 +558,7 @@ func (m *Message) TopLevel() []*Object {
 // unitParent returns the nearest ancestor that is not a context object.
 func unitParent(o *Object) *Object {
 	p := o.Parent
-	for p != nil && p.Kontextobjekt && p.Kind != KindAnlage {
+	for p != nil && p.Kontextobjekt {
 		p = p.Parent
 	}
 	return p

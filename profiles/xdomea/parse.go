@@ -76,7 +76,6 @@ func Parse(data []byte, name string) (*Message, error) {
 type parser struct {
 	m    *Message
 	name string
-	seq  int
 }
 
 func (p *parser) add(pr preservation.Problem) { p.m.Problems = append(p.m.Problems, pr) }
@@ -450,7 +449,6 @@ func badFileName(name string) string {
 func (p *parser) checkID(o *Object) {
 	switch {
 	case o.ID == "":
-		p.seq++
 		p.add(errorf(CodeObjectID, p.name, "%s has no Identifikation/ID", o.describe()))
 	case !IsUUID(o.ID):
 		p.add(errorf(CodeObjectID, o.ID, "%s: Identifikation/ID %q is not a UUID", o.describe(), o.ID))
