@@ -1,7 +1,6 @@
 package main
 
 import (
-
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/preservation"
 )
