@@ -20,6 +20,7 @@ var thirdParty = map[string][]string{
 	"preservation/aip/aiptest": {"github.com/srerickson/ocfl-go"},
 	"ingest/identify":          {"github.com/richardlehane/siegfried"},
 	"ingest/unpack":            {"golang.org/x/text"},
+	"ingest/formatcheck":       {"github.com/pdfcpu/pdfcpu", "golang.org/x/image", "golang.org/x/text"},
 	"access/search":            {"github.com/blevesearch/bleve/v2"},
 	"profiles/":                {"github.com/beevik/etree", "github.com/antchfx/xmlquery"},
 	"cmd/":                     {"*"},
