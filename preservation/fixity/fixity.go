@@ -263,7 +263,11 @@ func (a *auditor) run(ctx context.Context) error {
 		i++
 	}
 	roots = roots[i:]
-	a.opts.Progress.SetTotal(int64(len(roots)))
+	total := len(roots)
+	if a.opts.Limit > 0 {
+		total = min(total, a.opts.Limit)
+	}
+	a.opts.Progress.SetTotal(int64(total))
 	for n, root := range roots {
 		if a.opts.Limit > 0 && n == a.opts.Limit {
 			return nil
