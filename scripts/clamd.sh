@@ -11,7 +11,8 @@
 # No signature database is shipped with Debian's package and the update servers cannot be
 # reached, so DIR gets its own: test.hdb (the MD5 and size of the EICAR test file) and test.ndb
 # (the hex of the EICAR marker string). Neither file contains the EICAR string itself.
-# clamd listens on DIR/clamd.sock only (no TCP), StreamMaxLength is 200M.
+# clamd listens on DIR/clamd.sock only (no TCP). StreamMaxLength is 200M, and so is MaxFileSize
+# (default 100M), so that every stream clamd accepts is scanned completely.
 # DIR/env exports MAGAZIN_TEST_CLAMD=unix:DIR/clamd.sock; source it before `go test`.
 # clamd's log is DIR/clamd.log.
 set -euo pipefail
@@ -90,6 +91,7 @@ DatabaseDirectory $dir/db
 LocalSocket $dir/clamd.sock
 User root
 StreamMaxLength 200M
+MaxFileSize 200M
 TemporaryDirectory ${TMPDIR:-/tmp}
 EOF
 	rm -f "$dir/clamd.sock"

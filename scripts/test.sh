@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (make test, .ci/run): installs what the tests need,
-# starts a real S3 server, runs lint and the whole suite with -race, stops
-# the server again.
+# starts a real S3 server and clamd, runs lint and the whole suite with
+# -race, stops them again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -19,11 +19,18 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 s3dir=$(mktemp -d "${TMPDIR:-/tmp}/magazin-s3.XXXXXX")
-cleanup() { scripts/s3server.sh stop "$s3dir" >/dev/null 2>&1 || true; rm -rf "$s3dir"; }
+cleanup() {
+	scripts/s3server.sh stop "$s3dir" >/dev/null 2>&1 || true
+	scripts/clamd.sh stop "$s3dir/clamd" >/dev/null 2>&1 || true
+	rm -rf "$s3dir"
+}
 trap cleanup EXIT
 scripts/s3server.sh start "$s3dir"
+scripts/clamd.sh start "$s3dir/clamd" # virus scanner with a local EICAR database
 # shellcheck disable=SC1091
 source "$s3dir/env"
+# shellcheck disable=SC1091
+source "$s3dir/clamd/env"
 
 echo "== lint" >&2
 make --no-print-directory lint
