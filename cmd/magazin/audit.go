@@ -93,6 +93,12 @@ func printAudit(w io.Writer, rep *fixity.Report) {
 		if s.Error != "" {
 			fmt.Fprintf(w, "\nUNREADABLE store %s: %s\n", s.Store, s.Error)
 		}
+		if len(s.Problems) > 0 {
+			fmt.Fprintf(w, "\nstorage root of %s\n", s.Store)
+			for _, p := range s.Problems {
+				fmt.Fprintf(w, "  %s\n", p)
+			}
+		}
 	}
 	for _, o := range rep.Findings {
 		state := "WARNING"

@@ -70,3 +70,15 @@ func isObjectRootInventory(key string) bool {
 	}
 	return true
 }
+
+// RootFiles returns the fixed files of the OCFL storage root that InitRoot
+// writes (the declaration, the layout description and the layout
+// extension's configuration), by store key, so that audits can check and
+// restore them.
+func RootFiles() map[string][]byte {
+	out := make(map[string][]byte, len(rootFiles))
+	for k, v := range rootFiles {
+		out[RootPrefix+"/"+k] = []byte(v)
+	}
+	return out
+}

@@ -33,6 +33,7 @@
 package fixity
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha512"
 	"encoding/hex"
@@ -130,6 +131,9 @@ type StoreReport struct {
 	Repaired int `json:"repaired"`
 	// Error says why the store could not be listed, if it could not.
 	Error string `json:"error,omitempty"`
+	// Problems concern the store's OCFL storage root (AIP_STORAGE_ROOT);
+	// a file repaired is noted as a warning.
+	Problems preservation.Problems `json:"problems,omitempty"`
 }
 
 // ObjectReport is the outcome for one object.
@@ -174,7 +178,7 @@ func (r *Report) Failed() int {
 		}
 	}
 	for _, s := range r.Stores {
-		if s.Error != "" {
+		if s.Error != "" || s.Problems.HasErrors() {
 			n++
 		}
 	}
@@ -258,6 +262,9 @@ func (a *auditor) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.storageRoots(ctx); err != nil {
+		return err
+	}
 	i := sort.SearchStrings(roots, a.opts.After)
 	for i < len(roots) && roots[i] <= a.opts.After && a.opts.After != "" {
 		i++
@@ -327,6 +334,59 @@ func (a *auditor) roots(ctx context.Context) ([]string, map[string]*preservation
 	}
 	sort.Strings(roots)
 	return roots, expected, nil
+}
+
+// storageRoots checks the fixed files of the OCFL storage root in every
+// store, and with Repair restores them from their known content.
+func (a *auditor) storageRoots(ctx context.Context) error {
+	files := aip.RootFiles()
+	for i, st := range a.stores {
+		if a.down[i] != nil {
+			continue
+		}
+		sr := a.rep.Stores[i]
+		for _, key := range slices.Sorted(mapsKeys(files)) {
+			want := files[key]
+			wantSum := sha512hex(want)
+			rel := strings.TrimPrefix(key, aip.RootPrefix+"/")
+			got, _, err := readDigest(ctx, st, aip.RootPrefix, rel, a.meters[i])
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			var finding string
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				finding = "missing"
+			case err != nil:
+				finding = fmt.Sprintf("cannot be read: %v", err)
+			case got != wantSum:
+				finding = "damaged: not the content magazin writes"
+			default:
+				sr.Files++
+				continue
+			}
+			p := preservation.Problem{Code: "AIP_STORAGE_ROOT", Severity: preservation.SeverityError, Path: key,
+				Message: fmt.Sprintf("file of the OCFL storage root in %s %s", st, finding)}
+			if a.opts.Repair {
+				var rerr error
+				if rp, ok := st.(store.Repairer); ok {
+					_, rerr = rp.Repair(ctx, key, bytes.NewReader(want), int64(len(want)), wantSum)
+				} else {
+					_, rerr = st.Put(ctx, key, bytes.NewReader(want), int64(len(want)), wantSum)
+				}
+				if rerr == nil || errors.Is(rerr, store.ErrIntact) {
+					p.Severity = preservation.SeverityWarning
+					p.Message += "; restored"
+					sr.Repairs++
+				} else {
+					p.Message += fmt.Sprintf("; not restored: %v", rerr)
+				}
+			}
+			sr.Problems = append(sr.Problems, p)
+			a.log.Warn("storage root damaged", "store", st.String(), "key", key, "repair", p.Message)
+		}
+	}
+	return nil
 }
 
 // objectRoot returns the object root of a key in the storage root

@@ -192,8 +192,8 @@ func TestHealthy(t *testing.T) {
 	}
 	for _, s := range r.Stores {
 		// Per object: declaration, 2 inventories, 2 sidecars, METS,
-		// PREMIS, description and the files.
-		if s.Objects != 2 || s.Files != 8+1+8+2 || s.Bytes == 0 || s.Failures != 0 {
+		// PREMIS, description and the files; 3 storage root files.
+		if s.Objects != 2 || s.Files != 8+1+8+2+3 || s.Bytes == 0 || s.Failures != 0 {
 			t.Errorf("store report %+v", s)
 		}
 	}
@@ -558,4 +558,39 @@ func TestStoreWithoutRepairer(t *testing.T) {
 func sum(b []byte) string {
 	s := sha512.Sum512(b)
 	return hex.EncodeToString(s[:])
+}
+
+// A new, empty replica is filled by a repair: the storage root and every
+// AIP.
+func TestNewReplicaIsFilled(t *testing.T) {
+	a, b := newStores()
+	cat := catalog{
+		writeAIP(t, 1, map[string]string{"a.txt": "a"}, a),
+		writeAIP(t, 2, map[string]string{"b.txt": "b"}, a),
+	}
+	stores := []store.Store{a, b}
+	r := audit(t, stores, fixity.Options{Catalog: cat})
+	if r.OK() || len(r.Stores[1].Problems) != 3 || r.Stores[1].Problems[0].Code != "AIP_STORAGE_ROOT" || r.Stores[1].Failures != 2 {
+		t.Fatalf("empty replica:\n%s", dump(r))
+	}
+	r = audit(t, stores, fixity.Options{Catalog: cat, Repair: true})
+	if !r.OK() || r.Stores[1].Repaired != 2 || r.Stores[1].Repairs != 3+2*9 {
+		t.Fatalf("filling the replica:\n%s", dump(r))
+	}
+	if r = audit(t, stores, fixity.Options{Catalog: cat}); !r.OK() || len(r.Findings) != 0 || len(r.Stores[1].Problems) != 0 {
+		t.Fatalf("after filling:\n%s", dump(r))
+	}
+	// A damaged storage root declaration is restored from its known
+	// content, even without a replica.
+	if err := a.Tamper("ocfl/0=ocfl_1.1", []byte("ocfl_1.0\n")); err != nil {
+		t.Fatal(err)
+	}
+	r = audit(t, []store.Store{a}, fixity.Options{Catalog: cat, Repair: true})
+	if !r.OK() || len(r.Stores[0].Problems) != 1 || !strings.HasSuffix(r.Stores[0].Problems[0].Message, "restored") {
+		t.Fatalf("damaged storage root:\n%s", dump(r))
+	}
+	aip.InitRoot(t.Context(), a)
+	if r = audit(t, []store.Store{a}, fixity.Options{Catalog: cat}); !r.OK() || len(r.Stores[0].Problems) != 0 {
+		t.Fatalf("after restoring the storage root:\n%s", dump(r))
+	}
 }
