@@ -22,7 +22,7 @@ var thirdParty = map[string][]string{
 	"ingest/unpack":            {"golang.org/x/text"},
 	"ingest/formatcheck":       {"github.com/pdfcpu/pdfcpu", "golang.org/x/image", "golang.org/x/text"},
 	"access/search":            {"github.com/blevesearch/bleve/v2"},
-	"profiles/":                {"github.com/beevik/etree", "github.com/antchfx/xmlquery"},
+	"profiles/":                {"github.com/beevik/etree", "github.com/antchfx/xmlquery", "golang.org/x/text"},
 	"cmd/":                     {"*"},
 }
 

@@ -26,7 +26,7 @@ const Name = "bagit"
 const (
 	CodeNoDeclaration  = "BAGIT_NO_DECLARATION"  // bagit.txt missing
 	CodeDeclaration    = "BAGIT_DECLARATION"     // bagit.txt malformed or unsupported version
-	CodeEncoding       = "BAGIT_ENCODING"        // tag file encoding is not UTF-8
+	CodeEncoding       = "BAGIT_ENCODING"        // tag file encoding not supported, or a tag file invalid in it
 	CodeNoPayload      = "BAGIT_NO_PAYLOAD"      // data/ directory missing
 	CodeNoManifest     = "BAGIT_NO_MANIFEST"     // no payload manifest of a supported algorithm
 	CodeAlgorithm      = "BAGIT_ALGORITHM"       // warning: manifest of an unsupported algorithm, not verified
@@ -39,12 +39,16 @@ const (
 	CodeMissing        = "BAGIT_MISSING"         // payload manifest entry without a file
 	CodeBagInfo        = "BAGIT_BAGINFO_SYNTAX"  // malformed bag-info.txt line
 	CodeOxum           = "BAGIT_OXUM"            // Payload-Oxum malformed or not matching the payload
-	CodeFetch          = "BAGIT_FETCH"           // fetch.txt lists files to fetch; magazin does not fetch
+	CodeFetch          = "BAGIT_FETCH"           // fetch.txt lists a file not in the bag; magazin does not fetch (warning: nothing to fetch)
 	CodeLink           = "BAGIT_LINK"            // symbolic link in the bag
 	CodeSpecial        = "BAGIT_SPECIAL"         // device, FIFO, socket or other non-regular file
 	CodeTagMissing     = "BAGIT_TAG_MISSING"     // tag manifest entry without a file
 	CodeTagDigest      = "BAGIT_TAG_DIGEST"      // tag file does not match its tag manifest digest
 	CodeTooLarge       = "BAGIT_TOO_LARGE"       // tag file too large to be parsed
+	CodeFetchSyntax    = "BAGIT_FETCH_SYNTAX"    // fetch.txt line not "URL LENGTH FILEPATH"
+	CodeCase           = "BAGIT_CASE"            // warning: names that differ only in letter case
+	CodeNormalization  = "BAGIT_NORMALIZATION"   // warning: names that differ only in Unicode normalisation
+	CodeSystemFile     = "BAGIT_SYSTEM_FILE"     // warning: operating system metadata file in the payload
 )
 
 // algorithms are the supported digest algorithms, in order of preference.
@@ -101,6 +105,8 @@ func (Profile) Read(ctx context.Context, root string) (*profiles.Transfer, error
 		tags:      map[string]*profiles.File{},
 		links:     map[string]bool{},
 		manifests: map[string][]ManifestEntry{},
+		enc:       EncodingUTF8,
+		encOK:     true,
 		t: &profiles.Transfer{
 			Profile:     Name,
 			Description: map[string]any{},
@@ -120,6 +126,8 @@ type reader struct {
 
 	decl    Declaration
 	declOK  bool
+	enc     Encoding                  // tag file encoding; UTF-8 unless bagit.txt declares another
+	encOK   bool                      // enc is supported
 	hasData bool                      // data/ is a directory
 	payload map[string]*profiles.File // by path relative to the root ("data/...")
 	tags    map[string]*profiles.File // tag files by path relative to the root
@@ -127,6 +135,13 @@ type reader struct {
 	// manifests are the parsed payload manifests by algorithm, in file order.
 	manifests map[string][]ManifestEntry
 	bagInfo   []Tag
+	// names finds payload files by a manifest or fetch.txt path that
+	// differs from the name on disk only in Unicode normalisation or case.
+	names *nameIndex
+	// fetch are the entries of fetch.txt with a usable path, by path.
+	fetch map[string]FetchEntry
+	// fetchMissing counts the fetch.txt entries not in the bag.
+	fetchMissing int
 }
 
 func (r *reader) problem(code, severity, path, format string, args ...any) {
@@ -150,21 +165,25 @@ func (r *reader) read() error {
 	if err := r.readDeclaration(); err != nil {
 		return err
 	}
-	// Tag files in an encoding other than UTF-8 cannot be interpreted:
-	// report that once (readDeclaration did) instead of a cascade.
-	interpret := !r.declOK || r.decl.IsUTF8()
-	if interpret {
+	r.names = newNameIndex(r.payload)
+	r.checkCollisions()
+	r.checkSystemFiles()
+	// Tag files in an encoding magazin cannot decode cannot be
+	// interpreted: report that once (readDeclaration did) instead of a
+	// cascade.
+	if r.encOK {
 		if err := r.readBagInfo(); err != nil {
 			return err
 		}
 		if err := r.readManifests(); err != nil {
 			return err
 		}
-		r.checkCompleteness()
-		r.checkOxum()
-		if err := r.checkFetch(); err != nil {
+		if err := r.readFetch(); err != nil {
 			return err
 		}
+		r.checkCompleteness()
+		r.checkFetch()
+		r.checkOxum()
 		if err := r.verifyTagManifests(); err != nil {
 			return err
 		}
@@ -297,16 +316,40 @@ func (r *reader) readDeclaration() error {
 	case d.Major > 1:
 		r.error(CodeDeclaration, name, "BagIt-Version %s is not supported (at most 1.x)", d.Version)
 		return nil
-	case !d.IsUTF8():
-		r.decl, r.declOK = d, true
-		r.error(CodeEncoding, name, "Tag-File-Character-Encoding is %q; magazin reads only UTF-8 tag files", d.Encoding)
-		return nil
 	case !utf8.Valid(data):
+		// RFC 8493 §2.1.1: the declaration itself is always UTF-8.
 		r.error(CodeEncoding, name, "bagit.txt is not valid UTF-8")
 	}
 	r.decl, r.declOK = d, true
 	r.t.Description["BagIt-Version"] = d.Version
+	enc, ok := LookupEncoding(d.Encoding)
+	if !ok {
+		r.encOK = false
+		r.error(CodeEncoding, name, "Tag-File-Character-Encoding %q is not supported (supported: %s); the tag files cannot be read",
+			clip(d.Encoding), strings.Join(SupportedEncodings(), ", "))
+		return nil
+	}
+	r.enc = enc
+	if enc != EncodingUTF8 {
+		r.t.Description["Tag-File-Character-Encoding"] = d.Encoding
+	}
 	return nil
+}
+
+// readText reads a tag file other than bagit.txt and decodes it from the
+// declared tag file encoding to UTF-8. Content that is not valid in the
+// encoding is reported (BAGIT_ENCODING) and decoded as well as possible.
+// It returns nil data if the file is too large (and reports that).
+func (r *reader) readText(name string) ([]byte, error) {
+	data, err := r.readTagFile(name)
+	if err != nil || data == nil {
+		return data, err
+	}
+	out, derr := Decode(r.enc, data)
+	if derr != nil {
+		r.error(CodeEncoding, name, "%s is not valid %s (Tag-File-Character-Encoding): %v", name, r.enc, derr)
+	}
+	return out, nil
 }
 
 // reservedLabels are the bag-info.txt labels of RFC 8493 §2.2.2 (and
@@ -333,12 +376,9 @@ func (r *reader) readBagInfo() error {
 		}
 		name = "package-info.txt"
 	}
-	data, err := r.readTagFile(name)
+	data, err := r.readText(name)
 	if err != nil || data == nil {
 		return err
-	}
-	if !utf8.Valid(data) {
-		r.error(CodeEncoding, name, "%s is not valid UTF-8", name)
 	}
 	tags, errs := ParseBagInfo(data)
 	for _, e := range errs {
@@ -398,12 +438,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // paths. It returns the entries with cleaned paths, first occurrence of
 // each path only.
 func (r *reader) parseManifestFile(name, alg string, tag bool) ([]ManifestEntry, error) {
-	data, err := r.readTagFile(name)
+	data, err := r.readText(name)
 	if err != nil || data == nil {
 		return nil, err
-	}
-	if !utf8.Valid(data) {
-		r.error(CodeEncoding, name, "%s is not valid UTF-8", name)
 	}
 	entries, errs := ParseManifest(data, alg)
 	for _, e := range errs {
@@ -488,22 +525,45 @@ func (r *reader) readManifests() error {
 
 // checkCompleteness checks that every payload file is in every payload
 // manifest and every manifest entry has its file, and fills
-// File.Declared.
+// File.Declared. A manifest path that matches no file exactly is matched
+// to the one file whose name differs only in Unicode normalisation or
+// letter case, with a warning; two entries of one manifest that name the
+// same file that way are a warning if their checksums agree.
 func (r *reader) checkCompleteness() {
 	algs := sortedKeys(r.manifests)
-	listed := map[string][]string{}  // path -> algorithms listing it
+	listed := map[string][]string{}  // name on disk -> algorithms listing it
 	missing := map[string][]string{} // path -> manifests listing it without a file
 	for _, alg := range algs {
+		manifest := "manifest-" + alg + ".txt"
+		seen := map[string]ManifestEntry{} // name on disk -> entry naming it
 		for _, e := range r.manifests[alg] {
-			f, ok := r.payload[e.Path]
+			name, kind, ok := r.names.resolve(e.Path)
 			if !ok {
 				if !r.links[e.Path] {
-					missing[e.Path] = append(missing[e.Path], "manifest-"+alg+".txt")
+					missing[e.Path] = append(missing[e.Path], manifest)
 				}
 				continue
 			}
-			listed[e.Path] = append(listed[e.Path], alg)
+			if prev, dup := seen[name]; dup {
+				code, what := variant(prev.Path, e.Path)
+				if prev.Digest != e.Digest {
+					r.error(CodeDuplicate, manifest, "line %d: %q names the same file as %q (line %d), differing only in %s, "+
+						"with another checksum", e.Line, clip(e.Path), clip(prev.Path), prev.Line, what)
+				} else {
+					r.warn(code, manifest, "line %d: %q names the same file as %q (line %d): the names differ only in %s",
+						e.Line, clip(e.Path), clip(prev.Path), prev.Line, what)
+				}
+				continue
+			}
+			seen[name] = e
+			if kind != "" {
+				_, what := variant(e.Path, name)
+				r.warn(kind, name, "%s lists %q, the file in the bag is %q: the names differ only in %s",
+					manifest, clip(e.Path), clip(name), what)
+			}
+			listed[name] = append(listed[name], alg)
 			if supported(alg) {
+				f := r.payload[name]
 				if f.Declared == nil {
 					f.Declared = map[string]string{}
 				}
@@ -514,6 +574,9 @@ func (r *reader) checkCompleteness() {
 	for _, p := range sortedKeys(missing) {
 		if !r.hasData {
 			break // reported as BAGIT_NO_PAYLOAD
+		}
+		if _, fetch := r.fetch[p]; fetch {
+			continue // reported by checkFetch
 		}
 		r.error(CodeMissing, p, "listed in %s but not in the bag", strings.Join(missing[p], ", "))
 	}
@@ -552,33 +615,13 @@ func (r *reader) checkOxum() {
 			r.error(CodeOxum, "bag-info.txt", "line %d: Payload-Oxum %q is not <octets>.<file count>", t.Line, clip(t.Value))
 			continue
 		}
+		if r.fetchMissing > 0 {
+			continue // describes the bag with the files still to fetch
+		}
 		if no != octets || nc != count {
 			r.error(CodeOxum, "bag-info.txt", "Payload-Oxum is %s, but the payload has %d octets in %d files", t.Value, octets, count)
 		}
 	}
-}
-
-// checkFetch rejects a bag whose fetch.txt lists files: magazin does not
-// fetch, a submission must be complete.
-func (r *reader) checkFetch() error {
-	const name = "fetch.txt"
-	if _, ok := r.tags[name]; !ok {
-		return nil
-	}
-	data, err := r.readTagFile(name)
-	if err != nil || data == nil {
-		return err
-	}
-	n := 0
-	for _, l := range lines(data) {
-		if len(strings.TrimSpace(string(l))) > 0 {
-			n++
-		}
-	}
-	if n > 0 {
-		r.error(CodeFetch, name, "fetch.txt lists %d file(s) to be fetched; magazin does not fetch, submit the complete bag", n)
-	}
-	return nil
 }
 
 // verifyTagManifests checks every tag manifest entry against its file.

@@ -359,12 +359,20 @@ func TestProblems(t *testing.T) {
 				write(t, root, "bagit.txt", "BagIt-Version: 2.0\nTag-File-Character-Encoding: UTF-8\n")
 			},
 			want: []string{"error BAGIT_DECLARATION bagit.txt"}},
-		{name: "declared encoding not UTF-8", retag: true,
+		{name: "declared encoding not supported", retag: true,
 			edit: func(t *testing.T, root string) {
-				write(t, root, "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: ISO-8859-1\n")
+				write(t, root, "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: Shift_JIS\n")
 				write(t, root, "bag-info.txt", "Source-Organization: M\xfcnchen\n")
 			},
 			want: []string{"error BAGIT_ENCODING bagit.txt"}},
+		{name: "bag-info not in the declared encoding", retag: true,
+			edit: func(t *testing.T, root string) {
+				write(t, root, "bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: US-ASCII\n")
+				write(t, root, "bag-info.txt", "Source-Organization: M\xfcnchen\n")
+				b, _ := os.ReadFile(filepath.Join(root, "manifest-sha512.txt"))
+				write(t, root, "manifest-sha512.txt", strings.ReplaceAll(string(b), "\u00dc", "\xdc"))
+			},
+			want: []string{"error BAGIT_ENCODING bag-info.txt", "error BAGIT_ENCODING manifest-sha512.txt"}},
 		{name: "bag-info not UTF-8", retag: true,
 			edit: func(t *testing.T, root string) {
 				write(t, root, "bag-info.txt", "Source-Organization: M\xfcnchen\n")
@@ -460,11 +468,45 @@ func TestProblems(t *testing.T) {
 		{name: "oxum sign", retag: true,
 			bag:  testBag{info: "Payload-Oxum: +42.2\n"},
 			want: []string{"error BAGIT_OXUM bag-info.txt"}},
-		{name: "fetch", retag: true,
+		{name: "fetch a file listed in the manifest", retag: true,
 			edit: func(t *testing.T, root string) {
-				write(t, root, "fetch.txt", "https://example.org/x 1 data/x\n")
+				appendTo(t, root, "manifest-sha512.txt", sha512x+"  data/x y\n")
+				appendTo(t, root, "bag-info.txt", "Payload-Oxum: 43.3\n")
+				write(t, root, "fetch.txt", "https://example.org/x%20y 1 data/x y\n")
 			},
-			want: []string{"error BAGIT_FETCH fetch.txt"}},
+			want: []string{"error BAGIT_FETCH data/x y"}},
+		{name: "fetch a file not in the manifest", retag: true,
+			bag:  testBag{noInfo: true},
+			edit: func(t *testing.T, root string) { write(t, root, "fetch.txt", "https://example.org/x - data/x\n") },
+			want: []string{"error BAGIT_FETCH data/x", "error BAGIT_UNLISTED data/x"}},
+		{name: "fetch lists files already in the bag", retag: true,
+			edit: func(t *testing.T, root string) {
+				write(t, root, "fetch.txt", "https://example.org/a 31 data/Akte%201/Brief.txt\r\n"+
+					"ftp://example.org/b\t-\tdata/%C3%9Cbersicht.txt\r\n")
+				write(t, root, "fetch.txt", "https://example.org/a 31 data/Akte 1/Brief.txt\r\nftp://example.org/b\t-\tdata/Übersicht.txt\r\n")
+			},
+			want: []string{"warning BAGIT_FETCH fetch.txt"}},
+		{name: "fetch length differs", retag: true,
+			edit: func(t *testing.T, root string) {
+				write(t, root, "fetch.txt", "https://example.org/a 30 data/Akte 1/Brief.txt\n")
+			},
+			want: []string{"warning BAGIT_FETCH data/Akte 1/Brief.txt", "warning BAGIT_FETCH fetch.txt"}},
+		{name: "fetch syntax", retag: true,
+			edit: func(t *testing.T, root string) {
+				write(t, root, "fetch.txt", "example.org/a - data/a\nhttps://example.org/b 12k data/b\n"+
+					"https://example.org/c 1\n https://example.org/d - data/d\n"+
+					"https://example.org/a 31 data/Akte 1/Brief.txt\nhttps://example.org/a 31 data/Akte 1/Brief.txt\n")
+			},
+			want: []string{"error BAGIT_FETCH_SYNTAX fetch.txt", "error BAGIT_FETCH_SYNTAX fetch.txt", "error BAGIT_FETCH_SYNTAX fetch.txt",
+				"error BAGIT_FETCH_SYNTAX fetch.txt", "error BAGIT_FETCH_SYNTAX fetch.txt", "warning BAGIT_FETCH fetch.txt"}},
+		{name: "fetch paths out of scope", retag: true,
+			edit: func(t *testing.T, root string) {
+				write(t, root, "fetch.txt", "https://example.org/a - ../../../README.md\nhttps://example.org/b - /tmp/test.txt\n"+
+					"https://example.org/c - ~/test.txt\nhttps://example.org/d - C:\\Windows\\System32\\setx.exe\n"+
+					"https://example.org/e - bag-info.txt\n")
+			},
+			want: []string{"error BAGIT_BAD_PATH fetch.txt", "error BAGIT_BAD_PATH fetch.txt", "error BAGIT_BAD_PATH fetch.txt",
+				"error BAGIT_BAD_PATH fetch.txt", "error BAGIT_BAD_PATH fetch.txt"}},
 		{name: "empty fetch", retag: true,
 			edit: func(t *testing.T, root string) { write(t, root, "fetch.txt", "\n  \r\n") },
 			want: nil},
@@ -641,7 +683,7 @@ func TestCodesDocumented(t *testing.T) {
 		CodeNoDeclaration, CodeDeclaration, CodeEncoding, CodeNoPayload, CodeNoManifest, CodeAlgorithm,
 		CodeManifestSyntax, CodeDuplicate, CodeBadPath, CodeDotPath, CodeBinaryMarker, CodeUnlisted,
 		CodeMissing, CodeBagInfo, CodeOxum, CodeFetch, CodeLink, CodeSpecial, CodeTagMissing,
-		CodeTagDigest, CodeTooLarge,
+		CodeTagDigest, CodeTooLarge, CodeFetchSyntax, CodeCase, CodeNormalization, CodeSystemFile,
 	} {
 		if !strings.Contains(string(doc), "`"+code+"`") {
 			t.Errorf("%s is not documented in docs/problem-codes.md", code)

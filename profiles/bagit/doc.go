@@ -2,10 +2,9 @@
 // defined by RFC 8493 ("The BagIt File Packaging Format", V1.0), also
 // reading bags of the earlier drafts 0.93-0.97.
 //
-// This is the basic profile. It checks what makes a bag complete and safe
-// to archive; full conformance (other tag file encodings, Unicode
-// normalisation of names, fetching) is left to a later change, and the
-// parsing functions are exported so that it can grow there.
+// It aims at full conformance with RFC 8493 and the Library of Congress
+// BagIt conformance suite (profiles/bagit/corpus_test.go lists the one
+// known gap, a bag our corpus copy holds incompletely).
 //
 // Contract:
 //
@@ -35,6 +34,28 @@
 //     %0A and %25; other "%" are literal), a leading "./" is tolerated with
 //     a warning, so is md5sum's binary marker "*". Lines may end in LF,
 //     CRLF or CR.
+//   - Tag files other than bagit.txt (which is always UTF-8) are decoded
+//     from the Tag-File-Character-Encoding bagit.txt declares: UTF-8,
+//     ISO-8859-1, windows-1252, US-ASCII, UTF-16 (by BOM, else
+//     big-endian), UTF-16BE, UTF-16LE and their IANA aliases (Decode).
+//     Another encoding is BAGIT_ENCODING and the tag files are not
+//     interpreted; bytes invalid in the declared encoding are BAGIT_ENCODING
+//     too.
+//   - A manifest or fetch.txt path that names no file exactly is matched to
+//     the one payload file whose name differs only in Unicode normalisation
+//     (NFC/NFD, golang.org/x/text/unicode/norm) or letter case, with a
+//     warning (BAGIT_NORMALIZATION, BAGIT_CASE); two entries of one
+//     manifest naming the same file that way are a warning when their
+//     checksums agree and BAGIT_DUPLICATE when not. Payload or tag files
+//     whose names collide that way on disk are warned about too, so are
+//     operating system files (.DS_Store, Thumbs.db, ._*, ...) in the
+//     payload (BAGIT_SYSTEM_FILE).
+//   - fetch.txt is parsed and checked (URL LENGTH FILEPATH, absolute URL,
+//     LENGTH a number or "-", FILEPATH a payload path listed in every
+//     payload manifest). magazin never fetches: a listed file that is not
+//     in the bag is BAGIT_FETCH (an error; BAGIT_MISSING and Payload-Oxum
+//     are not reported for such a bag); when every listed file is already
+//     in the bag there is nothing to fetch and BAGIT_FETCH is a warning.
 //
 // Problem codes (docs/problem-codes.md has the full list) are errors
 // unless noted: BAGIT_NO_DECLARATION, BAGIT_DECLARATION, BAGIT_ENCODING,
@@ -42,11 +63,13 @@
 // BAGIT_MANIFEST_SYNTAX, BAGIT_DUPLICATE (a warning before BagIt 1.0 when
 // both entries agree), BAGIT_BAD_PATH, BAGIT_DOT_PATH (warning),
 // BAGIT_BINARY_MARKER (warning), BAGIT_UNLISTED, BAGIT_MISSING,
-// BAGIT_BAGINFO_SYNTAX, BAGIT_OXUM, BAGIT_FETCH, BAGIT_LINK, BAGIT_SPECIAL,
-// BAGIT_TAG_MISSING, BAGIT_TAG_DIGEST, BAGIT_TOO_LARGE.
+// BAGIT_BAGINFO_SYNTAX, BAGIT_OXUM, BAGIT_FETCH (a warning when nothing is
+// left to fetch), BAGIT_FETCH_SYNTAX, BAGIT_LINK, BAGIT_SPECIAL,
+// BAGIT_TAG_MISSING, BAGIT_TAG_DIGEST, BAGIT_TOO_LARGE, BAGIT_CASE
+// (warning), BAGIT_NORMALIZATION (warning), BAGIT_SYSTEM_FILE (warning).
 //
-// Policy decisions that go beyond RFC 8493: a non-empty fetch.txt is an
-// error (magazin never fetches; a submission must be complete), tag files
-// must be UTF-8, and a bag needs at least one payload manifest of a
-// supported algorithm so that its fixity can be checked.
+// Policy decisions that go beyond RFC 8493: a bag with files still to
+// fetch is an error (magazin never fetches; a submission must be
+// complete), and a bag needs at least one payload manifest of a supported
+// algorithm so that its fixity can be checked.
 package bagit
