@@ -1,8 +1,10 @@
 // Package fixity audits the AIPs in every store and repairs damaged copies
 // from healthy replicas.
 //
-// Audit re-reads every byte of every OCFL object in every store. For each
-// object it
+// Audit re-reads every byte of every OCFL object in every store. It first
+// checks the fixed files of each store's storage root (AIP_STORAGE_ROOT;
+// restored from their known content with Options.Repair). For each object
+// it
 //   - validates each store's copy as an OCFL 1.1 object (aip.ValidateObject,
 //     whose findings become OCFL_Exxx problems), hashing every file as the
 //     validator reads it, so that each file is read once;

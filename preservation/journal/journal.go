@@ -9,6 +9,9 @@
 // two writers racing for the same sequence number cannot both win: the
 // loser gets fs.ErrExist, reloads the head and retries.
 //
+// Verify checks the chain in every replica, compares the replicas and, given
+// the catalog's applied head, sees a removed or edited last segment.
+//
 // A Journal is safe for concurrent use by one process.
 package journal
 
