@@ -19,15 +19,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/magazin-archiv/magazin/ingest/formatcheck"
 	"github.com/magazin-archiv/magazin/ingest/identify"
 	"github.com/magazin-archiv/magazin/ingest/unpack"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/policy"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/profiles"
 	"github.com/magazin-archiv/magazin/profiles/bagit"
 	"github.com/magazin-archiv/magazin/profiles/folder"
+	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
 // Config configures an Ingester.
@@ -42,11 +45,19 @@ type Config struct {
 	Version string
 	// User names who ingests (OCFL version user).
 	User string
+	// Policy is the format policy applied to every file (nil: none).
+	Policy *policy.Policy
+	// FormatCheck validates files beyond identification (nil: off).
+	FormatCheck *formatcheck.Checker
+	// XdomeaSchemas is the directory of the KoSIT xdomea schemas
+	// (<dir>/<version>/…); empty: structural checks only.
+	XdomeaSchemas string
 }
 
 // DefaultConfig returns the defaults for a data dir.
 func DefaultConfig(dataDir string) Config {
-	return Config{DataDir: dataDir, Parallel: runtime.NumCPU(), Limits: unpack.DefaultLimits(), Version: "dev", User: "magazin"}
+	return Config{DataDir: dataDir, Parallel: runtime.NumCPU(), Limits: unpack.DefaultLimits(), Version: "dev", User: "magazin",
+		Policy: policy.Default()}
 }
 
 // Catalog is what ingest needs of the catalog.
@@ -99,7 +110,7 @@ func New(cfg Config, stores []store.Store, cat Catalog, ident *identify.Identifi
 		cfg.Parallel = 1
 	}
 	in := &Ingester{cfg: cfg, stores: stores, cat: cat, ident: ident,
-		profiles: []profiles.Profile{bagit.New(), folder.New()},
+		profiles: []profiles.Profile{xdomea.New(cfg.XdomeaSchemas), bagit.New(), folder.New()},
 		log:      slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(in)
@@ -146,12 +157,14 @@ type scanned struct {
 	tf     profiles.File
 	sha512 string
 	ident  identify.Result
+	// check is the format validation result (Checked false: none ran).
+	check formatcheck.Result
 }
 
 // Validate checks a submission without side effects beyond a temporary
 // staging directory, which it removes.
 func (in *Ingester) Validate(ctx context.Context, path, profile string, progress preservation.Progress) (string, preservation.Problems, error) {
-	p, err := in.prepare(ctx, path, profile, progress)
+	p, err := in.prepare(ctx, path, profile, nil, progress)
 	if p != nil {
 		defer os.RemoveAll(p.staging)
 	}
@@ -172,12 +185,18 @@ type Options struct {
 	// Bestand names the Bestand (id or Signatur) the units join; empty: the
 	// sending agency's Bestand, if the submission names a known agency.
 	Bestand string
+	// Check, when set, adds findings about the read transfer that need
+	// context the profile lacks (e.g. the appraisal of its process).
+	Check CheckFunc
 }
+
+// CheckFunc checks a transfer after its profile has read it.
+type CheckFunc func(ctx context.Context, t *profiles.Transfer) preservation.Problems
 
 // Ingest ingests the submission at path (a directory or a ZIP file). A rejected submission returns an
 // error matching *preservation.RejectedError.
 func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progress preservation.Progress) (*Result, error) {
-	p, err := in.prepare(ctx, path, opts.Profile, progress)
+	p, err := in.prepare(ctx, path, opts.Profile, opts.Check, progress)
 	if p != nil {
 		defer os.RemoveAll(p.staging)
 	}
@@ -269,7 +288,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	return res, nil
 }
 
-func (in *Ingester) prepare(ctx context.Context, src, profile string, progress preservation.Progress) (*prepared, error) {
+func (in *Ingester) prepare(ctx context.Context, src, profile string, check CheckFunc, progress preservation.Progress) (*prepared, error) {
 	if progress == nil {
 		progress = preservation.NoProgress{}
 	}
@@ -332,10 +351,21 @@ func (in *Ingester) prepare(ctx context.Context, src, profile string, progress p
 	if t.Problems.HasErrors() {
 		return p, nil
 	}
+	if check != nil {
+		probs := check(ctx, t)
+		p.problems = append(p.problems, probs...)
+		if probs.HasErrors() {
+			return p, nil
+		}
+	}
 	outcome := preservation.OutcomeSuccess
 	p.events = append(p.events, in.event(preservation.EventValidation, "submission checked against the "+prof.Name()+" profile", outcome, problemSummary(t.Problems)))
 	progress.SetTotal(int64(len(t.Files)))
-	files, probs, err := in.scan(ctx, t.Files, progress)
+	agency := ""
+	if t.Message != nil {
+		agency = t.Message.Sender
+	}
+	files, probs, err := in.scan(ctx, t.Files, t.Profile, agency, progress)
 	if err != nil {
 		return p, err
 	}
@@ -368,7 +398,7 @@ var ErrUsage = errors.New("usage")
 // digests in one sequential pass, then format identification on the same
 // open file (siegfried reads the few pages it needs with ReadAt, served
 // from the page cache).
-func (in *Ingester) scan(ctx context.Context, files []profiles.File, progress preservation.Progress) ([]scanned, preservation.Problems, error) {
+func (in *Ingester) scan(ctx context.Context, files []profiles.File, profile, agency string, progress preservation.Progress) ([]scanned, preservation.Problems, error) {
 	out := make([]scanned, len(files))
 	probs := make([]preservation.Problems, len(files))
 	var wg sync.WaitGroup
@@ -382,7 +412,7 @@ func (in *Ingester) scan(ctx context.Context, files []profiles.File, progress pr
 		go func() {
 			defer wg.Done()
 			for i := range ch {
-				s, ps, err := in.scanFile(ctx, files[i])
+				s, ps, err := in.scanFile(ctx, files[i], profile, agency)
 				if err != nil {
 					once.Do(func() { ferr = err; cancel() })
 					continue
@@ -415,7 +445,7 @@ loop:
 	return out, all, nil
 }
 
-func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, preservation.Problems, error) {
+func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, agency string) (scanned, preservation.Problems, error) {
 	s := scanned{tf: tf}
 	if err := ctx.Err(); err != nil {
 		return s, nil, err
@@ -474,6 +504,26 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File) (scanned, pr
 			res = identify.Result{PUID: "UNKNOWN"}
 		}
 		s.ident = res
+	}
+	if in.cfg.Policy != nil {
+		d := in.cfg.Policy.Decide(s.ident.PUID, profile, agency)
+		if p, ok := d.Problem(tf.Name); ok {
+			probs = append(probs, p)
+		}
+	}
+	if in.cfg.FormatCheck != nil && formatcheck.Supported(s.ident.PUID) {
+		res, err := in.cfg.FormatCheck.Check(ctx, tf.Path, s.ident.PUID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return s, nil, ctx.Err()
+			}
+			probs = append(probs, preservation.Problem{Code: formatcheck.CodeToolFailed, Severity: preservation.SeverityWarning, Path: tf.Name, Message: err.Error()})
+		}
+		for _, p := range res.Problems {
+			p.Path = tf.Name
+			probs = append(probs, p)
+		}
+		s.check = res
 	}
 	return s, probs, nil
 }
@@ -538,6 +588,7 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 		ev.Agents = []string{"siegfried"}
 		events = append(events, ev)
 	}
+	events = append(events, in.validationEvents(a, g.files)...)
 	events = append(events, in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""))
 	events = append(events, in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile), preservation.OutcomeSuccess, problemSummary(p.problems)))
 	for i := range events {

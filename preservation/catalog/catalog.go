@@ -283,6 +283,10 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 				if err := txn.Set([]byte(prefixAgency+a.ID), b); err != nil {
 					return err
 				}
+			case KindProcessEvent:
+				if err := applyProcessEvent(txn, e.Data); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
 			}
 		}
 		hb, _ := json.Marshal(seg.Seq)

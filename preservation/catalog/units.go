@@ -45,6 +45,9 @@ type Agency struct {
 	Name string `json:"name"`
 	// Bestand is the id of the Bestand its records join.
 	Bestand string `json:"bestand"`
+	// Dir is the agency's transfer directory (hot folder) with inbox/ and
+	// outbox/, if it has one.
+	Dir string `json:"dir,omitempty"`
 }
 
 // numberRE finds the running number at the end of a signature.
