@@ -7,11 +7,13 @@
 //     are left alone. Hidden files and names ending in .tmp, .part, .partial
 //     or .crdownload are never picked up, so agencies can copy under a
 //     temporary name and rename.
-//   - A picked-up file is first claimed: renamed into the claim directory
-//     (on the same file system), so the agency cannot change it anymore and
-//     a restart never hands it over twice. Files already in the claim
-//     directory at start (a crash between claim and handling) are handed
-//     over again first: handlers must be idempotent (ingest is).
+//   - A picked-up file is first claimed: renamed into a new subdirectory of
+//     the claim directory (on the same file system) under its own name, so
+//     the agency cannot change it anymore, a restart never hands it over
+//     twice, and name-based recognition (xdomea) still works. Files already
+//     claimed at start (a crash between claim and handling) are handed over
+//     again first: handlers must be idempotent (ingest is) and must move
+//     the claimed file away when done.
 //   - The package never deletes anything; the handler decides what happens
 //     to a claimed file.
 package hotfolder
@@ -99,7 +101,16 @@ func (w *Watcher) Recover(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			w.handle(ctx, in, filepath.Join(in.Claim, e.Name()))
+			if !e.IsDir() {
+				continue
+			}
+			files, err := os.ReadDir(filepath.Join(in.Claim, e.Name()))
+			if err != nil {
+				continue
+			}
+			for _, f := range files {
+				w.handle(ctx, in, filepath.Join(in.Claim, e.Name(), f.Name()))
+			}
 		}
 	}
 	return nil
@@ -173,26 +184,22 @@ func (w *Watcher) handle(ctx context.Context, in Inbox, claimed string) {
 	}
 }
 
-// claim moves name out of the inbox into the claim directory under a
-// unique name that keeps the original name at its end.
+// claim moves name out of the inbox into a new directory of its own in
+// the claim directory.
 func claim(in Inbox, name string, now time.Time) (string, error) {
 	if err := os.MkdirAll(in.Claim, 0o750); err != nil {
 		return "", fmt.Errorf("hotfolder: %w", err)
 	}
-	dst := filepath.Join(in.Claim, fmt.Sprintf("%s_%s", now.UTC().Format("20060102T150405.000000000Z"), name))
+	dir, err := os.MkdirTemp(in.Claim, now.UTC().Format("20060102T150405Z")+"-")
+	if err != nil {
+		return "", fmt.Errorf("hotfolder: %w", err)
+	}
+	dst := filepath.Join(dir, name)
 	if err := os.Rename(filepath.Join(in.Dir, name), dst); err != nil {
+		os.Remove(dir)
 		return "", fmt.Errorf("hotfolder: claim %s: %w", name, err)
 	}
 	return dst, nil
-}
-
-// OriginalName returns the name a claimed file had in the inbox.
-func OriginalName(claimed string) string {
-	base := filepath.Base(claimed)
-	if i := strings.IndexByte(base, '_'); i > 0 && strings.HasSuffix(base[:i], "Z") {
-		return base[i+1:]
-	}
-	return base
 }
 
 func ignored(name string) bool {

@@ -17,7 +17,7 @@ type recorder struct {
 func (r *recorder) handle(_ context.Context, _ Inbox, claimed string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.files = append(r.files, OriginalName(claimed))
+	r.files = append(r.files, filepath.Base(claimed))
 	return nil
 }
 
@@ -62,9 +62,9 @@ func TestSettledFilesOnly(t *testing.T) {
 func TestRecoverHandsOverClaimedFiles(t *testing.T) {
 	dir := t.TempDir()
 	in := Inbox{Dir: filepath.Join(dir, "inbox"), Claim: filepath.Join(dir, "claimed")}
-	os.MkdirAll(in.Claim, 0o755)
+	os.MkdirAll(filepath.Join(in.Claim, "20260101T000000Z-1"), 0o755)
 	os.MkdirAll(in.Dir, 0o755)
-	os.WriteFile(filepath.Join(in.Claim, "20260101T000000.000000000Z_x_0503.zip"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(in.Claim, "20260101T000000Z-1", "x_0503.zip"), []byte("x"), 0o644)
 	rec := &recorder{}
 	w := &Watcher{Inboxes: []Inbox{in}, Handle: rec.handle, Interval: time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
