@@ -21,6 +21,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/ingest/formatcheck"
 	"github.com/magazin-archiv/magazin/ingest/identify"
+	"github.com/magazin-archiv/magazin/ingest/scan"
 	"github.com/magazin-archiv/magazin/ingest/unpack"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
@@ -45,6 +46,12 @@ type Config struct {
 	Version string
 	// User names who ingests (OCFL version user).
 	User string
+	// Scanner scans every file for viruses in the one read (nil: off).
+	Scanner *scan.Scanner
+	// ScanRequired makes a failed scan an error (else a warning).
+	ScanRequired bool
+	// ScannerVersion names the scanner for PREMIS (e.g. "ClamAV 1.0.7").
+	ScannerVersion string
 	// Policy is the format policy applied to every file (nil: none).
 	Policy *policy.Policy
 	// FormatCheck validates files beyond identification (nil: off).
@@ -159,6 +166,8 @@ type scanned struct {
 	ident  identify.Result
 	// check is the format validation result (Checked false: none ran).
 	check formatcheck.Result
+	// scanned: the virus scanner gave a verdict; infected: it found one.
+	scanned, infected bool
 }
 
 // Validate checks a submission without side effects beyond a temporary
@@ -468,6 +477,15 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 			writers = append(writers, h)
 		}
 	}
+	var virus *scan.Stream
+	var virusErr error
+	if in.cfg.Scanner != nil {
+		virus, virusErr = in.cfg.Scanner.Stream(ctx)
+		if virusErr == nil {
+			defer virus.Close()
+			writers = append(writers, virus)
+		}
+	}
 	n, err := io.Copy(io.MultiWriter(writers...), store.ContextReader(ctx, f))
 	if err != nil {
 		if ctx.Err() != nil {
@@ -479,6 +497,20 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 	s.tf.Size = n
 	s.sha512 = hex.EncodeToString(h512.Sum(nil))
 	var probs preservation.Problems
+	if in.cfg.Scanner != nil {
+		var v scan.Verdict
+		if virusErr == nil {
+			v, virusErr = virus.Verdict()
+		}
+		if ctx.Err() != nil {
+			return s, nil, ctx.Err()
+		}
+		if p, ok := scan.Problem(tf.Name, v, virusErr, in.cfg.ScanRequired); ok {
+			probs = append(probs, p)
+		}
+		s.scanned = virusErr == nil
+		s.infected = v.Infected
+	}
 	for alg, want := range tf.Declared {
 		got := s.sha512
 		if h, ok := declared[alg]; ok {
@@ -589,6 +621,22 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 		events = append(events, ev)
 	}
 	events = append(events, in.validationEvents(a, g.files)...)
+	if in.cfg.Scanner != nil {
+		n := 0
+		for _, s := range g.files {
+			if s.scanned {
+				n++
+			}
+		}
+		outcome, detail := preservation.OutcomeSuccess, fmt.Sprintf("%d of %d files scanned, no virus found", n, len(g.files))
+		if n < len(g.files) {
+			outcome = preservation.OutcomeFailure
+		}
+		a.Agents = append(a.Agents, preservation.Agent{ID: "clamav", Name: "ClamAV", Type: "software", Version: in.cfg.ScannerVersion})
+		ev := in.event(preservation.EventVirusCheck, "virus scan in the same read as hashing", outcome, detail)
+		ev.Agents = []string{"clamav"}
+		events = append(events, ev)
+	}
 	events = append(events, in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""))
 	events = append(events, in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile), preservation.OutcomeSuccess, problemSummary(p.problems)))
 	for i := range events {
