@@ -200,9 +200,46 @@ func (s *Service) Search(ctx context.Context, q search.Query) (*search.Results, 
 	return s.idx.Search(ctx, q)
 }
 
-// Children lists a unit's children for the public, paged.
+// Children lists a unit's children for the public, paged; parent ""
+// lists the roots of the Tektonik.
 func (s *Service) Children(ctx context.Context, parent string, page, size int) (*search.Results, error) {
+	if parent == "" {
+		return s.roots(ctx, page, size)
+	}
 	return s.idx.Children(ctx, parent, page, size, s.Today())
+}
+
+// roots lists the units without a parent, from the catalog: the index has
+// no term for "no parent". An archive has few roots (its Tektonik groups).
+func (s *Service) roots(ctx context.Context, page, size int) (*search.Results, error) {
+	if page < 1 {
+		page = 1
+	}
+	if size <= 0 {
+		size = search.DefaultSize
+	}
+	size = min(size, search.MaxSize)
+	all, err := s.cat.Children(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	res := &search.Results{Total: len(all), Page: page, Size: size, Hits: []search.Hit{}}
+	if page-1 >= (len(all)+size-1)/size {
+		return res, nil
+	}
+	today := s.Today()
+	from := (page - 1) * size
+	for _, u := range all[from:min(from+size, len(all))] {
+		st := s.StateOf([]preservation.Unit{u})
+		u.Closure = st.Facts
+		pub, open := closure.Public(u, st.Result.Release, today)
+		h := search.Hit{Unit: pub, Release: st.Result.Release, Open: open}
+		if pub.Level == preservation.LevelBestand {
+			h.BestandTitle = pub.Title
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	return res, nil
 }
 
 // PublicUnit is what the public sees of one unit.
@@ -212,6 +249,19 @@ type PublicUnit struct {
 	Release string            `json:"release,omitempty"`
 	// Governing names the rule that closes the unit, in plain German.
 	Governing string `json:"governing,omitempty"`
+	// Ancestors are the public views of the unit's ancestors, root first.
+	Ancestors []Crumb `json:"ancestors,omitempty"`
+	// BestandTitle is the public title of the unit's Bestand.
+	BestandTitle string `json:"bestandTitle,omitempty"`
+}
+
+// Crumb is the public view of an ancestor, for breadcrumbs: a closed
+// person-related ancestor has no title.
+type Crumb struct {
+	ID       string `json:"id"`
+	Level    string `json:"level"`
+	Signatur string `json:"signatur,omitempty"`
+	Title    string `json:"title,omitempty"`
 }
 
 // Unit resolves ref (id, Signatur or submission id) and returns its public
@@ -221,14 +271,25 @@ func (s *Service) Unit(ctx context.Context, ref string) (*PublicUnit, error) {
 	if err != nil {
 		return nil, err
 	}
-	chain, err := s.cat.Ancestors(ctx, u.ID)
+	return s.public(ctx, u.ID)
+}
+
+// public returns the public view of the unit with id, on today's day.
+func (s *Service) public(ctx context.Context, id string) (*PublicUnit, error) {
+	chain, err := s.cat.Ancestors(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	st := s.StateOf(chain)
-	full := chain[len(chain)-1]
-	full.Closure = st.Facts
-	pub, open := closure.Public(full, st.Result.Release, s.Today())
+	today := s.Today()
+	view := func(i int) (preservation.Unit, bool, State) {
+		st := s.StateOf(chain[:i+1])
+		u := chain[i]
+		u.Closure = st.Facts
+		pub, open := closure.Public(u, st.Result.Release, today)
+		return pub, open, st
+	}
+	last := len(chain) - 1
+	pub, open, st := view(last)
 	p := &PublicUnit{Unit: pub, Open: open}
 	if !open {
 		p.Release = st.Result.Release
@@ -236,6 +297,16 @@ func (s *Service) Unit(ctx context.Context, ref string) (*PublicUnit, error) {
 		if st.Problem != "" {
 			p.Governing = "Schutzfrist nicht berechenbar, bis die Angaben ergänzt sind"
 		}
+	}
+	for i := range last {
+		a, _, _ := view(i)
+		p.Ancestors = append(p.Ancestors, Crumb{ID: a.ID, Level: a.Level, Signatur: a.Signatur, Title: a.Title})
+		if a.Level == preservation.LevelBestand {
+			p.BestandTitle = a.Title
+		}
+	}
+	if pub.Level == preservation.LevelBestand {
+		p.BestandTitle = pub.Title
 	}
 	return p, nil
 }

@@ -128,3 +128,28 @@ func TestMissingFactsKeepAUnitClosed(t *testing.T) {
 		t.Errorf("a unit without a creation date is open: %+v", pu)
 	}
 }
+
+func TestRootsAndAncestors(t *testing.T) {
+	ctx := context.Background()
+	svc, _ := setup(t, "day")
+	roots, err := svc.Children(ctx, "", 1, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roots.Total != 1 || len(roots.Hits) != 1 || roots.Hits[0].Unit.ID != "b" || !roots.Hits[0].Open || roots.Hits[0].BestandTitle != "Landratsamt Musterkreis" {
+		t.Errorf("roots = %+v", roots)
+	}
+	if past, err := svc.Children(ctx, "", 3, 10); err != nil || past.Total != 1 || len(past.Hits) != 0 {
+		t.Errorf("roots past the end = %+v, %v", past, err)
+	}
+	doc, err := svc.Unit(ctx, "d1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The document's Akte is closed and person-related: its breadcrumb has
+	// no title.
+	if len(doc.Ancestors) != 2 || doc.Ancestors[0].Title != "Landratsamt Musterkreis" || doc.Ancestors[1].Signatur != "20001 Nr. 2" ||
+		doc.Ancestors[1].Title != "" || doc.BestandTitle != "Landratsamt Musterkreis" {
+		t.Errorf("ancestors = %+v", doc.Ancestors)
+	}
+}

@@ -1,0 +1,282 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"slices"
+
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/aip"
+	"github.com/magazin-archiv/magazin/preservation/store"
+)
+
+// ErrClosed: the content asked for belongs to a unit that is closed today.
+// It matches fs.ErrPermission.
+var ErrClosed = fmt.Errorf("access: closed: %w", fs.ErrPermission)
+
+// AIPs is what the content service reads of the catalog.
+type AIPs interface {
+	AIP(ctx context.Context, id string) (*preservation.AIP, error)
+}
+
+// Content delivers the files of open units: it lists them and opens them
+// for reading, from the first store (replica) that holds the object.
+//
+// Contract: an AIP's files are delivered only when every unit the AIP
+// describes (the top-level unit and its subtree, preservation.AIP.Units)
+// is open today in the reading room's public view (Service.Unit, which
+// goes through closure.Public). The AIP does not record which file
+// belongs to which sub-unit, so one closed document closes the whole
+// package: closed means closed. Anything else is refused with ErrClosed
+// (or fs.ErrNotExist for an AIP or file that does not exist). Only files
+// of the AIP's original representation (preservation.AIP.Files) are
+// served, never METS, PREMIS or the submission's metadata.
+type Content struct {
+	room   *Service
+	aips   AIPs
+	stores []store.Store
+	log    *slog.Logger
+}
+
+// NewContent returns the content service of the reading room room over the
+// catalog's AIP records and the stores, nearest first.
+func NewContent(room *Service, aips AIPs, stores []store.Store) *Content {
+	return &Content{room: room, aips: aips, stores: stores, log: room.log}
+}
+
+// deliverable is the policy check for content: every unit aip a holds must
+// be open today and still point at a.
+func (s *Service) deliverable(ctx context.Context, a *preservation.AIP) error {
+	if len(a.Units) == 0 {
+		// Without a unit there is no closure decision: nothing is public.
+		return ErrClosed
+	}
+	for _, u := range a.Units {
+		pu, err := s.public(ctx, u.ID)
+		if errors.Is(err, fs.ErrNotExist) {
+			return ErrClosed
+		}
+		if err != nil {
+			return err
+		}
+		if !pu.Open || pu.Unit.AIP != a.ID {
+			return ErrClosed
+		}
+	}
+	return nil
+}
+
+// open returns the catalog record of an AIP whose content may be
+// delivered today.
+func (c *Content) open(ctx context.Context, id string) (*preservation.AIP, error) {
+	a, err := c.aips.AIP(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.room.deliverable(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// List returns the files of the AIP id when its units are open.
+func (c *Content) List(ctx context.Context, id string) ([]preservation.File, error) {
+	a, err := c.open(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Clone(a.Files), nil
+}
+
+// Open opens the file with logical path p (preservation.File.Path) of the
+// AIP id for reading when its units are open. The reader is seekable
+// (http.ServeContent serves ranges from it); reading the file from its
+// start to its end checks the SHA-512 of the inventory and fails at the end
+// on a mismatch (store.ErrDigestMismatch). A ranged read is not checked:
+// the fixity audit watches the stored bytes.
+func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, preservation.File, error) {
+	a, err := c.open(ctx, id)
+	if err != nil {
+		return nil, preservation.File{}, err
+	}
+	i := slices.IndexFunc(a.Files, func(f preservation.File) bool { return f.Path == p })
+	if i < 0 {
+		return nil, preservation.File{}, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	}
+	f := a.Files[i]
+	var errs []error
+	for _, st := range c.stores {
+		r, err := openContent(ctx, st, id, p)
+		if err == nil {
+			return r, f, nil
+		}
+		c.log.Warn("access: content not readable from store, trying the next", "aip", id, "path", p, "store", st.String(), "err", err)
+		errs = append(errs, fmt.Errorf("%s: %w", st, err))
+	}
+	if len(errs) == 0 {
+		return nil, preservation.File{}, fmt.Errorf("access: no store for %s", id)
+	}
+	return nil, preservation.File{}, fmt.Errorf("access: %s %s: %w", id, p, errors.Join(errs...))
+}
+
+// openContent prepares a reader of logical path p of object id in st.
+func openContent(ctx context.Context, st store.Store, id, p string) (*contentReader, error) {
+	h, err := aip.ReadHead(ctx, st, id)
+	if err != nil {
+		return nil, err
+	}
+	key, err := contentKey(h, p)
+	if err != nil {
+		return nil, err
+	}
+	info, err := st.Stat(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &contentReader{ctx: ctx, st: st, head: h, path: p, key: key, size: info.Size}, nil
+}
+
+// contentKey returns the store key holding logical path p in the head
+// version of h.
+func contentKey(h *aip.Head, p string) (string, error) {
+	inv := h.Inventory
+	v, ok := inv.Versions[inv.Head]
+	if !ok {
+		return "", fmt.Errorf("aip: %s: head version %s missing", inv.ID, inv.Head)
+	}
+	for d, paths := range v.State {
+		if slices.Contains(paths, p) {
+			if cps := inv.Manifest[d]; len(cps) > 0 {
+				return h.Root + "/" + cps[0], nil
+			}
+			return "", fmt.Errorf("aip: %s: digest of %s not in manifest", inv.ID, p)
+		}
+	}
+	return "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+}
+
+// contentReader is a seekable reader of one stored file. It opens the
+// store object lazily at the position of the next read: from the start
+// through aip.Head.Open (digest checked), elsewhere through a range read.
+type contentReader struct {
+	ctx  context.Context
+	st   store.Store
+	head *aip.Head
+	path string
+	key  string
+	size int64
+
+	pos    int64         // position of the next Read
+	rc     io.ReadCloser // current stream, or nil
+	at     int64         // position of rc
+	verify bool          // rc started at 0 and checks the digest
+}
+
+func (r *contentReader) Read(p []byte) (int, error) {
+	if r.pos >= r.size {
+		return 0, io.EOF
+	}
+	if r.rc == nil || r.at != r.pos {
+		if err := r.reopen(); err != nil {
+			return 0, err
+		}
+	}
+	if max := r.size - r.pos; int64(len(p)) > max {
+		p = p[:max]
+	}
+	n, err := r.rc.Read(p)
+	r.pos += int64(n)
+	r.at = r.pos
+	if err == io.EOF && r.pos < r.size {
+		return n, fmt.Errorf("access: %s: %w (%d of %d bytes)", r.key, io.ErrUnexpectedEOF, r.pos, r.size)
+	}
+	if r.verify && r.pos == r.size {
+		// Reach the verifying reader's EOF, where it compares digests,
+		// even when the caller stops after exactly size bytes, and
+		// withhold the last bytes on a mismatch: the receiver then gets
+		// fewer bytes than announced and knows the copy is broken.
+		if err == nil || err == io.EOF {
+			var one [1]byte
+			m, e := r.rc.Read(one[:])
+			switch {
+			case m > 0:
+				err = fmt.Errorf("access: %s: %w: longer than %d bytes", r.key, store.ErrSizeMismatch, r.size)
+			case e != nil && e != io.EOF:
+				err = e
+			default:
+				return n, io.EOF
+			}
+		}
+		r.pos -= int64(n)
+		r.rc.Close()
+		r.rc = nil
+		return 0, err
+	}
+	return n, err
+}
+
+func (r *contentReader) reopen() error {
+	if r.rc != nil {
+		r.rc.Close()
+		r.rc = nil
+	}
+	if r.pos == 0 {
+		rc, _, err := r.head.Open(r.ctx, r.st, r.path)
+		if err != nil {
+			return err
+		}
+		r.rc, r.at, r.verify = rc, 0, true
+		return nil
+	}
+	r.verify = false
+	if rg, ok := r.st.(store.RangeGetter); ok {
+		rc, err := rg.GetRange(r.ctx, r.key, r.pos, -1)
+		if err != nil {
+			return err
+		}
+		r.rc, r.at = rc, r.pos
+		return nil
+	}
+	rc, _, err := r.st.Get(r.ctx, r.key)
+	if err != nil {
+		return err
+	}
+	if _, err := io.CopyN(io.Discard, store.ContextReader(r.ctx, rc), r.pos); err != nil {
+		rc.Close()
+		return err
+	}
+	r.rc, r.at = rc, r.pos
+	return nil
+}
+
+func (r *contentReader) Seek(offset int64, whence int) (int64, error) {
+	var abs int64
+	switch whence {
+	case io.SeekStart:
+		abs = offset
+	case io.SeekCurrent:
+		abs = r.pos + offset
+	case io.SeekEnd:
+		abs = r.size + offset
+	default:
+		return 0, errors.New("access: seek: invalid whence")
+	}
+	if abs < 0 {
+		return 0, errors.New("access: seek: negative position")
+	}
+	r.pos = abs
+	return abs, nil
+}
+
+func (r *contentReader) Close() error {
+	if r.rc == nil {
+		return nil
+	}
+	err := r.rc.Close()
+	r.rc = nil
+	return err
+}
