@@ -1,9 +1,22 @@
-// Package web is magazin's HTTP front: the reading room's HTML pages (in
-// German) and, in later issues, the JSON API, authentication and downloads.
+// Package web is magazin's HTTP front: the public reading room in German
+// (search, Tektonik browser, unit pages, access-copy viewer and downloads)
+// and the JSON API under /api/v1, described in openapi.yaml.
 //
-// Contract: handlers only read; they take what they need through the small
-// Catalog interface, never from stores directly. Every page is rendered
-// with html/template (contextual escaping).
+// Contract:
+//   - Every answer about a unit comes from the reading room (Room: the
+//     access service), which returns public views only (closure.Public);
+//     every file comes from Files, which refuses the content of closed
+//     units. Handlers never read the catalog, the index or a store.
+//   - Handlers only read. Pages are rendered with html/template; the one
+//     piece of raw HTML is a search fragment (search.Fragment.HTML, which
+//     escapes the text and adds <mark> elements).
+//   - Every route is registered through the routes table, so that Routes
+//     lists them all (the route-enumeration test walks it).
+//   - A closed unit's files answer 403 (its unit exists and is locked) or
+//     404 (unknown unit, AIP or file); nothing of a closed unit's hidden
+//     description appears in any response.
+//   - Static assets are embedded; pages use no JavaScript and a strict
+//     Content-Security-Policy.
 package web
 
 import (
@@ -11,128 +24,185 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
-	"iter"
 	"log/slog"
 	"net/http"
-	"sort"
+	"regexp"
 	"strings"
-	"time"
-	_ "time/tzdata" // German local time even on hosts without a tz database
 
+	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/preservation"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Catalog is what the web front reads.
-type Catalog interface {
-	AIPs(ctx context.Context) iter.Seq2[*preservation.AIP, error]
-	AIP(ctx context.Context, id string) (*preservation.AIP, error)
+//go:embed static
+var staticFS embed.FS
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// Room is the reading room: the access service's public views.
+type Room interface {
+	Search(ctx context.Context, q search.Query) (*search.Results, error)
+	// Children lists a unit's children, paged; parent "" lists the roots
+	// of the Tektonik.
+	Children(ctx context.Context, parent string, page, size int) (*search.Results, error)
+	// Unit resolves an id, Signatur or submission id to the unit's public
+	// view.
+	Unit(ctx context.Context, ref string) (*access.PublicUnit, error)
+	// Today is the day closure is decided for (YYYY-MM-DD).
+	Today() string
 }
 
-// Server serves the web UI.
+// Files delivers the content of open units (access.Content). Both methods
+// refuse the AIP of a unit that is closed today with an error matching
+// fs.ErrPermission, and an unknown AIP or path with one matching
+// fs.ErrNotExist.
+type Files interface {
+	// List returns the files of the AIP.
+	List(ctx context.Context, aip string) ([]preservation.File, error)
+	// Open opens the file with logical path path (preservation.File.Path).
+	Open(ctx context.Context, aip, path string) (io.ReadSeekCloser, preservation.File, error)
+}
+
+// Server serves the reading room.
 type Server struct {
-	cat  Catalog
-	log  *slog.Logger
-	tmpl *template.Template
-	mux  *http.ServeMux
+	room   Room
+	files  Files
+	log    *slog.Logger
+	tmpl   *template.Template
+	mux    *http.ServeMux
+	routes []string
 }
 
-// New returns the web front over cat.
-func New(cat Catalog, log *slog.Logger) (*Server, error) {
+// New returns the web front over the reading room and its files. files may
+// be nil: then no unit lists or delivers files.
+func New(room Room, files Files, log *slog.Logger) (*Server, error) {
+	if room == nil {
+		return nil, errors.New("web: no reading room")
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t, err := template.New("").Funcs(template.FuncMap{
-		"date":  func(t time.Time) string { return t.In(berlin()).Format("02.01.2006 15:04") },
-		"bytes": humanBytes,
-	}).ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cat: cat, log: log, tmpl: t, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /{$}", s.index)
-	s.mux.HandleFunc("GET /aip/{id}", s.detail)
+	s := &Server{room: room, files: files, log: log, tmpl: t, mux: http.NewServeMux()}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range []struct {
+		pattern string
+		h       http.HandlerFunc
+	}{
+		{"GET /healthz", s.healthz},
+		{"GET /static/{name...}", staticHandler(static)},
+		{"GET /{$}", s.home},
+		{"GET /search", s.search},
+		{"GET /signatur", s.signatur},
+		{"GET /unit/{ref}", s.unitPage},
+		{"GET /unit/{ref}/view/{path...}", s.viewPage},
+		{"GET /unit/{ref}/file/{path...}", s.file},
+		{"GET /api/v1/openapi.yaml", s.openapi},
+		{"GET /api/v1/search", s.apiSearch},
+		{"GET /api/v1/units", s.apiRoots},
+		{"GET /api/v1/units/{ref}", s.apiUnit},
+		{"GET /api/v1/units/{ref}/children", s.apiChildren},
+		{"GET /api/v1/units/{ref}/files", s.apiFiles},
+		{"/", s.notFound},
+	} {
+		s.mux.HandleFunc(r.pattern, r.h)
+		s.routes = append(s.routes, r.pattern)
+	}
 	return s, nil
 }
 
+// Routes returns the patterns of every route the server answers.
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
+
+// pageCSP allows the page's own styles, images and framed access copies,
+// and nothing else: no scripts, no foreign origins.
+const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'")
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	// Pages depend on the day (a period ends, a decision extends one).
+	h.Set("Cache-Control", "no-cache")
 	s.mux.ServeHTTP(w, r)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write([]byte("ok\n"))
+	io.WriteString(w, "ok\n")
 }
 
-func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	var list []*preservation.AIP
-	for a, err := range s.cat.AIPs(r.Context()) {
-		if err != nil {
-			s.fail(w, err)
+func staticHandler(fsys fs.FS) http.HandlerFunc {
+	files := http.FileServerFS(fsys)
+	return func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if fi, err := fs.Stat(fsys, name); err != nil || fi.IsDir() {
+			http.NotFound(w, r)
 			return
 		}
-		list = append(list, a)
-	}
-	sort.SliceStable(list, func(i, j int) bool { return list[i].Created.After(list[j].Created) })
-	s.render(w, "index.html", map[string]any{"AIPs": list})
-}
-
-func (s *Server) detail(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !strings.HasPrefix(id, "urn:uuid:") {
-		id = "urn:uuid:" + id
-	}
-	a, err := s.cat.AIP(r.Context(), id)
-	if errors.Is(err, fs.ErrNotExist) {
-		w.WriteHeader(http.StatusNotFound)
-		s.render(w, "notfound.html", nil)
-		return
-	}
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	s.render(w, "aip.html", map[string]any{"AIP": a})
-}
-
-func (s *Server) render(w http.ResponseWriter, name string, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.tmpl.ExecuteTemplate(w, name, data); err != nil {
-		s.log.Error("render", "template", name, "err", err)
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		r2 := r.Clone(r.Context())
+		r2.URL.Path = "/" + name
+		files.ServeHTTP(w, r2)
 	}
 }
 
-func (s *Server) fail(w http.ResponseWriter, err error) {
-	s.log.Error("request failed", "err", err)
-	http.Error(w, "Interner Fehler. Bitte versuchen Sie es später erneut.", http.StatusInternalServerError)
+func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+	w.Write(openAPI)
 }
 
-func berlin() *time.Location {
-	if l, err := time.LoadLocation("Europe/Berlin"); err == nil {
-		return l
+// uuidRE matches a bare UUID, the short form of a unit id in URLs.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// unit resolves a unit reference from a URL: the unit's id, its id without
+// "urn:uuid:", its Signatur, or its submission id.
+func (s *Server) unit(ctx context.Context, ref string) (*access.PublicUnit, error) {
+	if uuidRE.MatchString(ref) {
+		pu, err := s.room.Unit(ctx, "urn:uuid:"+strings.ToLower(ref))
+		if !errors.Is(err, fs.ErrNotExist) {
+			return pu, err
+		}
 	}
-	return time.UTC
+	return s.room.Unit(ctx, ref)
 }
 
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return itoa(n) + " B"
+// shortID is a unit id as it appears in URLs: without "urn:uuid:".
+func shortID(id string) string {
+	if s, ok := strings.CutPrefix(id, "urn:uuid:"); ok && uuidRE.MatchString(s) {
+		return s
 	}
-	units := []string{"KiB", "MiB", "GiB", "TiB"}
-	f := float64(n) / unit
-	i := 0
-	for f >= unit && i < len(units)-1 {
-		f /= unit
-		i++
-	}
-	s := strings.Replace(strings.TrimRight(strings.TrimRight(ftoa(f), "0"), "."), ".", ",", 1)
-	return s + " " + units[i]
+	return id
 }
+
+// Status of an error for a response.
+func status(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return http.StatusNotFound
+	case errors.Is(err, fs.ErrPermission):
+		return http.StatusForbidden
+	case errors.Is(err, search.ErrQuery), errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, context.Canceled):
+		return 499
+	}
+	return http.StatusInternalServerError
+}
+
+var errBadRequest = errors.New("bad request")

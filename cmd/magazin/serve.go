@@ -10,13 +10,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/web"
 )
 
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "run the daemon: web reading room and API",
+		Usage: "run the daemon: the public reading room (web pages and JSON API under /api/v1)",
 		Flags: []cli.Flag{&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"MAGAZIN_ADDR"}, Usage: "listen address"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
@@ -24,7 +25,7 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer e.Close()
-			h, err := web.New(e.cat, e.cfg.Logger)
+			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.stores), e.cfg.Logger)
 			if err != nil {
 				return err
 			}

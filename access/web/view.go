@@ -1,0 +1,357 @@
+package web
+
+import (
+	"html/template"
+	"mime"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/closure"
+	"github.com/magazin-archiv/magazin/access/search"
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+var funcs = template.FuncMap{
+	"date":     germanDate,
+	"bytes":    humanBytes,
+	"level":    levelName,
+	"levelPl":  levelPlural,
+	"laufzeit": laufzeit,
+	"num":      germanNumber,
+	// fragment is the only way raw HTML reaches a page: search.Fragment.HTML
+	// escapes the field's text and adds <mark> elements around the marks.
+	"fragment": func(f search.Fragment) template.HTML { return template.HTML(f.HTML()) },
+	"field":    fieldName,
+}
+
+// germanDate writes YYYY-MM-DD as DD.MM.YYYY, YYYY-MM as MM.YYYY and
+// leaves YYYY alone.
+func germanDate(s string) string {
+	switch len(s) {
+	case 10:
+		return s[8:10] + "." + s[5:7] + "." + s[0:4]
+	case 7:
+		return s[5:7] + "." + s[0:4]
+	}
+	return s
+}
+
+// laufzeit writes a unit's Laufzeit, e.g. "1990–1995" or "1990".
+func laufzeit(from, to string) string {
+	switch {
+	case from == "" && to == "":
+		return ""
+	case from == "":
+		return "bis " + germanDate(to)
+	case to == "":
+		return "ab " + germanDate(from)
+	case from == to:
+		return germanDate(from)
+	case len(from) == 4 && len(to) == 4:
+		return from + "–" + to
+	}
+	return germanDate(from) + " – " + germanDate(to)
+}
+
+var levelNames = map[string][2]string{
+	preservation.LevelTektonik:   {"Tektonikgruppe", "Tektonikgruppen"},
+	preservation.LevelBestand:    {"Bestand", "Bestände"},
+	preservation.LevelGliederung: {"Gliederungspunkt", "Gliederungspunkte"},
+	preservation.LevelAkte:       {"Akte", "Akten"},
+	preservation.LevelVorgang:    {"Vorgang", "Vorgänge"},
+	preservation.LevelDokument:   {"Dokument", "Dokumente"},
+}
+
+func levelName(l string) string {
+	if n, ok := levelNames[l]; ok {
+		return n[0]
+	}
+	return l
+}
+
+func levelPlural(l string) string {
+	if n, ok := levelNames[l]; ok {
+		return n[1]
+	}
+	return l
+}
+
+var fieldNames = map[string]string{
+	"title": "Titel", "scope": "Enthält", "persons": "Person", "places": "Ort",
+	"subjects": "Sachbegriff", "sourceRef": "Aktenzeichen", "provenance": "Provenienz",
+}
+
+func fieldName(f string) string {
+	if n, ok := fieldNames[f]; ok {
+		return n
+	}
+	return f
+}
+
+// germanNumber writes n with a dot every three digits: 100.000.
+func germanNumber(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 {
+		return "-" + germanNumber(-n)
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	units := []string{"KiB", "MiB", "GiB", "TiB"}
+	f := float64(n) / unit
+	i := 0
+	for f >= unit && i < len(units)-1 {
+		f /= unit
+		i++
+	}
+	s := strconv.FormatFloat(f, 'f', 1, 64)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "0"), ".")
+	return strings.Replace(s, ".", ",", 1) + " " + units[i]
+}
+
+// unitURL is the permalink of a unit.
+func unitURL(id string) string { return "/unit/" + url.PathEscape(shortID(id)) }
+
+// filePart is the part of a file's URL after /unit/{ref}/file/: the
+// representation, then the path inside its data directory, each segment
+// escaped: "original/Akte%201/Brief.pdf".
+func filePart(logical string) (string, bool) {
+	rest, ok := strings.CutPrefix(logical, "representations/")
+	if !ok {
+		return "", false
+	}
+	rep, inside, ok := strings.Cut(rest, "/data/")
+	if !ok || rep == "" || strings.Contains(rep, "/") || inside == "" {
+		return "", false
+	}
+	segs := strings.Split(rep+"/"+inside, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/"), true
+}
+
+// logicalPath is the inverse of filePart (on the unescaped path value).
+func logicalPath(part string) (string, bool) {
+	rep, inside, ok := strings.Cut(part, "/")
+	if !ok || rep == "" || inside == "" {
+		return "", false
+	}
+	return "representations/" + rep + "/data/" + inside, true
+}
+
+// inline types are shown in the browser; everything else is downloaded.
+var inline = map[string]string{
+	"application/pdf": "pdf",
+	"image/png":       "image",
+	"image/jpeg":      "image",
+	"image/gif":       "image",
+	"image/webp":      "image",
+}
+
+// contentType is the media type a file is served with: the identified
+// format's, else one guessed from the name, else application/octet-stream.
+func contentType(f preservation.File) string {
+	for _, m := range []string{f.MIME, mime.TypeByExtension(strings.ToLower(path.Ext(f.Name)))} {
+		// siegfried may name several types: "image/jpeg, image/pjpeg"
+		m, _, _ = strings.Cut(m, ",")
+		if mt, params, err := mime.ParseMediaType(strings.TrimSpace(m)); err == nil && strings.Contains(mt, "/") {
+			delete(params, "name")
+			return mime.FormatMediaType(mt, params)
+		}
+	}
+	return "application/octet-stream"
+}
+
+// kind is "pdf" or "image" for a file shown inline, else "".
+func kind(f preservation.File) string {
+	mt, _, _ := mime.ParseMediaType(contentType(f))
+	return inline[mt]
+}
+
+// fileView is one row of a unit's file list.
+type fileView struct {
+	Name, Format, PUID string
+	Size               int64
+	Kind               string // "pdf", "image" or ""
+	ViewURL, URL       string
+	DownloadURL        string
+}
+
+func newFileView(unitID string, f preservation.File) (fileView, bool) {
+	part, ok := filePart(f.Path)
+	if !ok {
+		return fileView{}, false
+	}
+	base := unitURL(unitID)
+	v := fileView{Name: f.Name, PUID: f.PUID, Size: f.Size, Kind: kind(f),
+		URL: base + "/file/" + part, DownloadURL: base + "/file/" + part + "?download=1"}
+	v.Format = strings.TrimSpace(f.FormatName + " " + f.FormatVersion)
+	if v.Kind != "" {
+		v.ViewURL = base + "/view/" + part
+	}
+	return v, true
+}
+
+// hitView is one unit in a list (search hits, children, roots).
+type hitView struct {
+	URL                string
+	Title              template.HTML // escaped, with marks when searched
+	Hidden             bool          // the title is withheld
+	Signatur, Level    string
+	Laufzeit           string
+	BestandTitle       string
+	Open               bool
+	Release            string // German date, "" when open
+	Indefinite         bool
+	Fragments          []search.Fragment
+	ChildLabel         string
+	HasTitleHighlights bool
+}
+
+func newHitView(h search.Hit) hitView {
+	u := h.Unit
+	v := hitView{URL: unitURL(u.ID), Signatur: u.Signatur, Level: levelName(u.Level), Laufzeit: laufzeit(u.From, u.To),
+		BestandTitle: h.BestandTitle, Open: h.Open}
+	if !h.Open {
+		v.Release, v.Indefinite = releaseText(h.Release)
+	}
+	v.Title = template.HTML(template.HTMLEscapeString(u.Title))
+	for _, f := range h.Fragments {
+		if f.Field == "title" && f.Text == u.Title {
+			v.Title = template.HTML(f.HTML())
+			v.HasTitleHighlights = true
+			continue
+		}
+		v.Fragments = append(v.Fragments, f)
+	}
+	if u.Title == "" {
+		v.Hidden = !h.Open
+		v.Title = template.HTML(template.HTMLEscapeString(untitled(u, h.Open)))
+	}
+	return v
+}
+
+// untitled is what a unit without a public title is called.
+func untitled(u preservation.Unit, open bool) string {
+	if !open {
+		return "Titel gesperrt (personenbezogenes Archivgut)"
+	}
+	return "Ohne Titel"
+}
+
+// releaseText is the German release date, or "" and true when the period
+// cannot be computed yet.
+func releaseText(release string) (string, bool) {
+	if release == "" || release == closure.Indefinitely {
+		return "", true
+	}
+	return germanDate(release), false
+}
+
+// crumb is one step of the breadcrumbs.
+type crumb struct{ URL, Label string }
+
+func crumbs(pu *access.PublicUnit) []crumb {
+	out := []crumb{{URL: "/", Label: "Tektonik"}}
+	for _, a := range pu.Ancestors {
+		label := strings.TrimSpace(a.Signatur + " " + a.Title)
+		if a.Title == "" && a.Level != preservation.LevelTektonik {
+			label = strings.TrimSpace(a.Signatur + " (" + levelName(a.Level) + ")")
+		}
+		if label == "" {
+			label = levelName(a.Level)
+		}
+		out = append(out, crumb{URL: unitURL(a.ID), Label: label})
+	}
+	return out
+}
+
+// pager is a page navigation.
+type pager struct {
+	Page, Pages, Total int
+	First, Prev        string
+	Next, Last         string
+	Numbers            []pageLink
+	// Param and Hidden let a small form jump to a page.
+	Param  string
+	Action string
+	Hidden []hiddenField
+}
+
+type pageLink struct {
+	N       int
+	URL     string
+	Current bool
+	Gap     bool
+}
+
+type hiddenField struct{ Name, Value string }
+
+// newPager builds the navigation for total items, size per page, on page,
+// linking to base with the page number in param.
+func newPager(base string, q url.Values, param string, page, size, total int) pager {
+	pages := max(1, (total+size-1)/size)
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != param {
+				v[k] = vs
+			}
+		}
+		if n > 1 {
+			v.Set(param, strconv.Itoa(n))
+		}
+		if e := v.Encode(); e != "" {
+			return base + "?" + e
+		}
+		return base
+	}
+	p := pager{Page: page, Pages: pages, Total: total, Param: param, Action: base}
+	for k, vs := range q {
+		if k == param {
+			continue
+		}
+		for _, val := range vs {
+			p.Hidden = append(p.Hidden, hiddenField{k, val})
+		}
+	}
+	if page > 1 {
+		p.First, p.Prev = link(1), link(min(page-1, pages))
+	}
+	if page < pages {
+		p.Next, p.Last = link(page+1), link(pages)
+	}
+	lastGap := false
+	for n := 1; n <= pages; n++ {
+		if n == 1 || n == pages || (n >= page-2 && n <= page+2) {
+			p.Numbers = append(p.Numbers, pageLink{N: n, URL: link(n), Current: n == page})
+			lastGap = false
+		} else if !lastGap {
+			p.Numbers = append(p.Numbers, pageLink{Gap: true})
+			lastGap = true
+			// jump over the middle: pages can be many thousands
+			if n < page-2 {
+				n = page - 3
+			} else {
+				n = pages - 1
+			}
+		}
+	}
+	return p
+}
