@@ -34,6 +34,14 @@ func globalFlags() []cli.Flag {
 			Usage: "archive law for closure periods: saechsarchivg or barchg"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "granularity", Value: "day", EnvVars: []string{"MAGAZIN_GRANULARITY"},
 			Usage: "closure periods end exactly (day) or on 1 January of the following year (year)"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "xdomea-schemas", EnvVars: []string{"MAGAZIN_XDOMEA_SCHEMAS"},
+			Usage: "directory of the KoSIT xdomea schemas (<dir>/<version>/...); without it only structural checks"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "policy", EnvVars: []string{"MAGAZIN_POLICY"},
+			Usage: "format policy file (JSON, see docs/format-policy.md); default: the built-in table"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "clamd", EnvVars: []string{"MAGAZIN_CLAMD"},
+			Usage: "clamd socket for virus scanning: unix:/run/clamav/clamd.ctl or tcp:host:3310"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "scan", Value: "required", EnvVars: []string{"MAGAZIN_SCAN"},
+			Usage: "with --clamd: required (a failed scan rejects) or optional (a failed scan warns)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"MAGAZIN_LOG_LEVEL"}, Usage: "debug, info, warn or error"}),
 	}
 }
@@ -56,6 +64,13 @@ func loadConfigFile(flags []cli.Flag) cli.BeforeFunc {
 type Config struct {
 	DataDir string
 	Stores  []string
+	// Clamd is the clamd address (unix:/path or tcp:host:port); Scan is
+	// "required" or "optional".
+	Clamd, Scan string
+	// PolicyFile is a JSON format policy replacing the default table.
+	PolicyFile string
+	// XdomeaSchemas is the KoSIT xdomea schema directory.
+	XdomeaSchemas string
 	// Law and Granularity configure the closure engine.
 	Law, Granularity string
 	// MaxFiles and MaxRatio override the unpack limits when > 0.
@@ -70,7 +85,8 @@ func configFrom(c *cli.Context) (Config, error) {
 		return Config{}, fmt.Errorf("%w: --data: %v", errUsage, err)
 	}
 	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio"),
-		Law: c.String("law"), Granularity: c.String("granularity")}
+		Law: c.String("law"), Granularity: c.String("granularity"), XdomeaSchemas: c.String("xdomea-schemas"), PolicyFile: c.String("policy"),
+		Clamd: c.String("clamd"), Scan: c.String("scan")}
 	if len(cfg.Stores) == 0 {
 		cfg.Stores = strings.Fields(os.Getenv("MAGAZIN_STORES"))
 	}

@@ -5,15 +5,21 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/magazin-archiv/magazin/ingest"
+	"github.com/magazin-archiv/magazin/ingest/formatcheck"
 	"github.com/magazin-archiv/magazin/ingest/identify"
+	"github.com/magazin-archiv/magazin/ingest/scan"
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/journal"
+	"github.com/magazin-archiv/magazin/preservation/policy"
+	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
-var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, folder, bagit"}
+var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, xdomea, eark, bagit, folder"}
 
 func ingestCommand() *cli.Command {
 	return &cli.Command{
@@ -21,7 +27,7 @@ func ingestCommand() *cli.Command {
 		Usage:     "ingest submission packages (directories or ZIP files) into AIPs",
 		ArgsUsage: "PATH...",
 		Flags: []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
-			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}},
+			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}, replyDirFlag},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return fmt.Errorf("%w: ingest needs at least one PATH", errUsage)
@@ -38,10 +44,30 @@ func ingestCommand() *cli.Command {
 				Problems   preservation.Problems `json:"problems,omitempty"`
 				Quarantine string                `json:"quarantine,omitempty"`
 				Error      string                `json:"error,omitempty"`
+				Replies    []string              `json:"replies,omitempty"`
 			}
 			var reports []report
 			failed := false
 			for _, p := range c.Args().Slice() {
+				if isTransferMessage(p, c.String("profile")) {
+					// An xdomea 0503 goes through the dialogue: checked
+					// against its appraisal and answered (0507, 0506).
+					d, err := newDialogue(c, e, journal.New(e.stores...))
+					if err != nil {
+						return err
+					}
+					out, err := d.Receive(c.Context, p, c.String("reply-dir"))
+					if err != nil {
+						return err
+					}
+					r := report{Path: p, OK: out.OK, Result: out.Result, Problems: out.Problems, Quarantine: out.Quarantine, Replies: out.Replies}
+					failed = failed || !out.OK
+					reports = append(reports, r)
+					if !c.Bool("json") {
+						printOutcome(c, p, out)
+					}
+					continue
+				}
 				bar := newBar(c, "ingest "+p)
 				res, err := in.Ingest(c.Context, p, ingest.Options{Profile: c.String("profile"), Bestand: c.String("bestand")}, bar)
 				bar.Finish()
@@ -154,13 +180,53 @@ func newIngester(c *cli.Context) (*env, *ingest.Ingester, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	id, err := identify.New()
+	_, in, err := newIngesterFor(c, e)
 	if err != nil {
 		e.Close()
 		return nil, nil, err
 	}
+	return e, in, nil
+}
+
+// newIngesterFor builds the ingest pipeline over an opened archive; the
+// caller closes e.
+func newIngesterFor(c *cli.Context, e *env) (*env, *ingest.Ingester, error) {
+	id, err := identify.New()
+	if err != nil {
+		return nil, nil, err
+	}
 	cfg := ingest.DefaultConfig(e.cfg.DataDir)
 	cfg.Version = version
+	cfg.XdomeaSchemas = e.cfg.XdomeaSchemas
+	if e.cfg.PolicyFile != "" {
+		if cfg.Policy, err = policy.Load(e.cfg.PolicyFile); err != nil {
+			return nil, nil, fmt.Errorf("%w: --policy: %v", errUsage, err)
+		}
+	}
+	if cfg.FormatCheck, err = formatcheck.New(formatcheck.Options{}); err != nil {
+		return nil, nil, err
+	}
+	if e.cfg.Clamd != "" {
+		network, address, err := scan.ParseAddress(e.cfg.Clamd)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: --clamd: %v", errUsage, err)
+		}
+		if cfg.Scanner, err = scan.New(scan.Config{Network: network, Address: address}); err != nil {
+			return nil, nil, fmt.Errorf("%w: --clamd: %v", errUsage, err)
+		}
+		switch e.cfg.Scan {
+		case "required", "":
+			cfg.ScanRequired = true
+		case "optional":
+		default:
+			return nil, nil, fmt.Errorf("%w: --scan %q: want required or optional", errUsage, e.cfg.Scan)
+		}
+		v, err := cfg.Scanner.Version(c.Context)
+		if err != nil && cfg.ScanRequired {
+			return nil, nil, fmt.Errorf("%w: clamd at %s does not answer: %v", errUsage, e.cfg.Clamd, err)
+		}
+		cfg.ScannerVersion = v
+	}
 	if e.cfg.MaxFiles > 0 {
 		cfg.Limits.MaxFiles = e.cfg.MaxFiles
 	}
@@ -169,7 +235,6 @@ func newIngester(c *cli.Context) (*env, *ingest.Ingester, error) {
 	}
 	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room))
 	if err != nil {
-		e.Close()
 		return nil, nil, err
 	}
 	return e, in, nil
@@ -179,4 +244,14 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// isTransferMessage reports whether path is an xdomea transfer (0503)
+// container to be ingested through the Aussonderung dialogue.
+func isTransferMessage(path, profile string) bool {
+	if profile != "auto" && profile != "" && profile != xdomea.Name {
+		return false
+	}
+	fn, ok := xdomea.ParseFileName(filepath.Base(path))
+	return ok && fn.Type == xdomea.Type0503 && fn.IsContainer()
 }

@@ -47,7 +47,7 @@ func newApp() *cli.App {
 			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(), auditCommand(), journalCommand(),
 			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
-			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(),
+			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.

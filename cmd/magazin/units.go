@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -72,7 +74,8 @@ func agencyCommand() *cli.Command {
 		Usage: "agencies that hand over records, and the Bestand their records join",
 		Subcommands: []*cli.Command{
 			{Name: "add", Usage: "add or change an agency", ArgsUsage: "BEHOERDENKENNUNG",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Required: true}, &cli.StringFlag{Name: "bestand", Required: true, Usage: "Bestand id or Signatur"}},
+				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Required: true}, &cli.StringFlag{Name: "bestand", Required: true, Usage: "Bestand id or Signatur"},
+					&cli.StringFlag{Name: "dir", Usage: "the agency's transfer directory (hot folder) with inbox/ and outbox/"}},
 				Action: func(c *cli.Context) error {
 					if c.NArg() != 1 {
 						return fmt.Errorf("%w: agency add needs the Behördenkennung", errUsage)
@@ -85,7 +88,18 @@ func agencyCommand() *cli.Command {
 						if b.Level != preservation.LevelBestand {
 							return fmt.Errorf("%w: %s is a %s, not a Bestand", errUsage, c.String("bestand"), b.Level)
 						}
-						return e.cat.Commit(c.Context, j, catalog.AgencyEntry(catalog.Agency{ID: c.Args().First(), Name: c.String("name"), Bestand: b.ID}))
+						dir := c.String("dir")
+						if dir != "" {
+							if dir, err = filepath.Abs(dir); err != nil {
+								return fmt.Errorf("%w: --dir: %v", errUsage, err)
+							}
+							for _, sub := range []string{"inbox", "outbox"} {
+								if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
+									return fmt.Errorf("%w: --dir: %v", errUsage, err)
+								}
+							}
+						}
+						return e.cat.Commit(c.Context, j, catalog.AgencyEntry(catalog.Agency{ID: c.Args().First(), Name: c.String("name"), Bestand: b.ID, Dir: dir}))
 					})
 				}},
 			{Name: "list", Usage: "list agencies", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}},
