@@ -17,8 +17,10 @@ import (
 func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
-		Usage: "run the daemon: the public reading room (web pages and JSON API under /api/v1)",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"MAGAZIN_ADDR"}, Usage: "listen address"}},
+		Usage: "run the daemon: the public reading room (web pages and JSON API under /api/v1) and the agencies' hot folders",
+		Flags: []cli.Flag{&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"MAGAZIN_ADDR"}, Usage: "listen address"},
+			&cli.DurationFlag{Name: "poll", Value: 2 * time.Second, Usage: "how often agency inboxes are looked at"},
+			&cli.DurationFlag{Name: "settle", Value: 5 * time.Second, Usage: "how long a file in an inbox must stay unchanged before it is taken"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
 			if err != nil {
@@ -33,6 +35,11 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return fmt.Errorf("%w: %v", errUsage, err)
 			}
+			stopHot, err := startHotFolders(c.Context, c, e, c.Duration("poll"), c.Duration("settle"))
+			if err != nil {
+				return err
+			}
+			defer stopHot()
 			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 			fmt.Fprintf(c.App.Writer, "magazin serving on http://%s/\n", ln.Addr())
 			errc := make(chan error, 1)
