@@ -218,3 +218,38 @@ func TestFourStageProcess(t *testing.T) {
 		t.Errorf("process state after the transfer:\n%s", out)
 	}
 }
+
+// An xdomea 4.0 transfer whose file does not match its declared SHA-256 is
+// rejected in the one read of the file and kept in quarantine; the intact
+// transfer is ingested.
+func TestXdomea40HashMismatch(t *testing.T) {
+	src := corpus.Dir(t, "xdomea/lavnrw-xdomea-examples/v4.0.0")
+	tmp := t.TempDir()
+	build := func(name string, damage bool) string {
+		p := filepath.Join(tmp, name, "518c7c31-d1a0-11ef-accb-005056871b7c_0503_1.zip")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		f, _ := os.Create(p)
+		zw := zip.NewWriter(f)
+		for _, n := range []string{"518c7c31-d1a0-11ef-accb-005056871b7c_0503_1.xml", "8bcadd35-d27b-11ef-ab6c-005056871b7c.txt"} {
+			b, err := os.ReadFile(filepath.Join(src, n))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if damage && strings.HasSuffix(n, ".txt") {
+				b = append(b, '!')
+			}
+			w, _ := zw.Create(n)
+			w.Write(b)
+		}
+		zw.Close()
+		f.Close()
+		return p
+	}
+	g := []string{"--data", filepath.Join(tmp, "d")}
+	r := magazin(t, append(g, "ingest", "--json", "--reply-dir", filepath.Join(tmp, "out"), build("bad", true))...)
+	if r.code != 1 || !strings.Contains(r.stdout, "FIXITY_MISMATCH") || !strings.Contains(r.stdout, "quarantine") {
+		t.Fatalf("damaged 4.0 transfer: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	mustRun(t, append(g, "ingest", "--reply-dir", filepath.Join(tmp, "out"), build("good", false))...)
+	mustRun(t, append(g, "aip", "verify", "--all")...)
+}
