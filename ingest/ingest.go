@@ -194,6 +194,9 @@ type Options struct {
 	// Bestand names the Bestand (id or Signatur) the units join; empty: the
 	// sending agency's Bestand, if the submission names a known agency.
 	Bestand string
+	// OneAIP puts the whole transfer into one AIP instead of one AIP per
+	// top-level unit.
+	OneAIP bool
 	// Check, when set, adds findings about the read transfer that need
 	// context the profile lacks (e.g. the appraisal of its process).
 	Check CheckFunc
@@ -222,6 +225,9 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	groups, err := in.groupUnits(p, bestand)
 	if err != nil {
 		return nil, err
+	}
+	if opts.OneAIP && len(groups) > 1 {
+		groups = mergeGroups(groups)
 	}
 	res := &Result{Problems: p.problems, Profile: p.transfer.Profile}
 	var fresh []group

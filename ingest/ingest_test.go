@@ -315,3 +315,50 @@ func TestCancelledIngestStoresNothing(t *testing.T) {
 		t.Errorf("%d objects stored by a cancelled ingest", n)
 	}
 }
+
+func zipTree(t *testing.T, dir, dst string) {
+	t.Helper()
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	es, _ := os.ReadDir(dir)
+	for _, e := range es {
+		b, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		w, _ := zw.Create(e.Name())
+		w.Write(b)
+	}
+	zw.Close()
+	f.Close()
+}
+
+// An xdomea transfer becomes one AIP per top-level object, each with the
+// message pruned to it — or, on request, one AIP for all.
+func TestXdomeaTransferAIPs(t *testing.T) {
+	const pid = "9f313771-97ce-4536-b3de-2721748af32c"
+	src := repoPath(t, "testdata/xdomea/3.0.0/"+pid+"_Aussonderung.Aussonderung.0503")
+	zp := filepath.Join(t.TempDir(), pid+"_Aussonderung.Aussonderung.0503.zip")
+	zipTree(t, src, zp)
+	r := newRig(t)
+	res, err := r.in.Ingest(context.Background(), zp, ingest.Options{Profile: "xdomea"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.AIPs) != 2 {
+		t.Fatalf("%d AIPs, want one per top-level object (2)", len(res.AIPs))
+	}
+	for _, a := range res.AIPs {
+		if len(a.Units) == 0 || a.Units[0].SourceID == "" || a.Title != a.Units[0].Title {
+			t.Errorf("AIP %s units %+v", a.ID, a.Units)
+		}
+	}
+	r2 := newRig(t)
+	res, err = r2.in.Ingest(context.Background(), zp, ingest.Options{Profile: "xdomea", OneAIP: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.AIPs) != 1 || len(res.AIPs[0].Units) < 3 {
+		t.Fatalf("one-AIP ingest: %d AIPs", len(res.AIPs))
+	}
+}

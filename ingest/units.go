@@ -151,7 +151,7 @@ func (in *Ingester) numberGroups(ctx context.Context, groups []group, bestand st
 		us := groups[gi].units
 		sig := map[string]string{}
 		for i := range us {
-			if i == 0 {
+			if us[i].Parent == bestand {
 				us[i].Signatur = b.Signatur + " Nr. " + strconv.Itoa(next)
 				next++
 			} else if ps := sig[us[i].Parent]; ps != "" {
@@ -187,4 +187,16 @@ func (in *Ingester) resolveBestand(ctx context.Context, t *profiles.Transfer, re
 		return a.Bestand, nil
 	}
 	return "", nil
+}
+
+// mergeGroups joins groups into one AIP: the units keep their hierarchy,
+// the first top-level unit leads (titles the AIP), files are pooled, and
+// the submission's whole metadata (not the per-unit parts) goes with it.
+func mergeGroups(gs []group) []group {
+	var m group
+	for _, g := range gs {
+		m.units = append(m.units, g.units...)
+		m.files = append(m.files, g.files...)
+	}
+	return []group{m}
 }

@@ -27,7 +27,8 @@ func ingestCommand() *cli.Command {
 		Usage:     "ingest submission packages (directories or ZIP files) into AIPs",
 		ArgsUsage: "PATH...",
 		Flags: []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
-			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}, replyDirFlag},
+			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}, replyDirFlag,
+			&cli.BoolFlag{Name: "one-aip", Usage: "keep the whole submission in one AIP instead of one AIP per top-level Akte or Vorgang"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return fmt.Errorf("%w: ingest needs at least one PATH", errUsage)
@@ -69,7 +70,7 @@ func ingestCommand() *cli.Command {
 					continue
 				}
 				bar := newBar(c, "ingest "+p)
-				res, err := in.Ingest(c.Context, p, ingest.Options{Profile: c.String("profile"), Bestand: c.String("bestand")}, bar)
+				res, err := in.Ingest(c.Context, p, ingest.Options{Profile: c.String("profile"), Bestand: c.String("bestand"), OneAIP: c.Bool("one-aip")}, bar)
 				bar.Finish()
 				r := report{Path: p, OK: err == nil, Result: res}
 				var rej *preservation.RejectedError

@@ -28,7 +28,7 @@ func newDialogue(c *cli.Context, e *env, j *journal.Journal) (*aussonderung.Serv
 		return nil, err
 	}
 	return &aussonderung.Service{Stores: e.stores, Catalog: e.cat, Journal: j, Ingester: in,
-		Profile: xdomea.New(e.cfg.XdomeaSchemas), Outbox: filepath.Join(e.cfg.DataDir, "outbox"), Log: e.cfg.Logger}, nil
+		Profile: xdomea.New(e.cfg.XdomeaSchemas), Outbox: filepath.Join(e.cfg.DataDir, "outbox"), Log: e.cfg.Logger, OneAIP: c.Bool("one-aip")}, nil
 }
 
 func xdomeaCommand() *cli.Command {

@@ -64,6 +64,9 @@ type Service struct {
 	// Outbox is the reply directory when the agency has no transfer
 	// directory (usually DATA/outbox).
 	Outbox string
+	// OneAIP keeps each transfer in one AIP (default: one per top-level
+	// object).
+	OneAIP bool
 	// Archive names the archive as the sender of replies.
 	Archive xdomea.Kontakt
 	Log     *slog.Logger
@@ -191,7 +194,7 @@ func (s *Service) transfer(ctx context.Context, path, replyDir string) (*Outcome
 		probs = append(probs, xdomea.CheckContainerName(filepath.Base(path), m)...)
 		return probs
 	}
-	res, err := s.Ingester.Ingest(ctx, path, ingest.Options{Profile: xdomea.Name, Check: check}, nil)
+	res, err := s.Ingester.Ingest(ctx, path, ingest.Options{Profile: xdomea.Name, Check: check, OneAIP: s.OneAIP}, nil)
 	out := &Outcome{Type: xdomea.Type0503}
 	var rej *preservation.RejectedError
 	switch {
