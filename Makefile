@@ -13,7 +13,7 @@ all: build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/magazin
 
-# Installs what the tests need (S3 server, xmllint), starts and stops the
+# Installs what the tests need (S3 server, xmllint, Chromium), starts and stops the
 # S3 server, runs lint and the whole suite with the race detector.
 test:
 	./scripts/test.sh

@@ -103,6 +103,15 @@ func newListView(res *search.Results, base string, q url.Values, param string) l
 	return l
 }
 
+// withoutBestand drops the Bestand from each row: inside a Bestand (or a
+// unit of it) it is the same on every row.
+func (l listView) withoutBestand() listView {
+	for i := range l.Hits {
+		l.Hits[i].BestandTitle = ""
+	}
+	return l
+}
+
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	p, err := pageParam(r, "seite")
 	if err != nil {
@@ -260,7 +269,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if params.Q != "" {
 		title = "Suche nach „" + params.Q + "“"
 	}
-	s.render(w, r, code, "search.html", page{Title: title, Query: params.Q, Data: view})
+	s.render(w, r, code, "search.html", page{Title: title, Query: params.Q, HomeSearch: true, Data: view})
 }
 
 // facets builds the facet links of a search and the list of chosen values.
@@ -380,6 +389,7 @@ func (s *Server) signatur(w http.ResponseWriter, r *http.Request) {
 type unitView struct {
 	ID            string
 	URL           string
+	Permalink     string // absolute, for citing
 	Title         string
 	Hidden        bool
 	PersonRelated bool
@@ -416,6 +426,15 @@ func (s *Server) newUnitView(pu *access.PublicUnit) unitView {
 	return v
 }
 
+// absolute makes an absolute URL of path on the host the request came to.
+func absolute(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return (&url.URL{Scheme: scheme, Host: r.Host, Path: path}).String()
+}
+
 // heading is a unit's name for titles: "Signatur Titel".
 func (v unitView) heading() string {
 	if v.Hidden {
@@ -450,6 +469,7 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newUnitView(pu)
+	v.Permalink = absolute(r, v.URL)
 	kids, err := s.room.Children(r.Context(), pu.Unit.ID, cp, childrenPageSize)
 	if err != nil {
 		s.fail(w, r, err)
@@ -459,7 +479,7 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 	if fp > 1 {
 		keep.Set("dateien", strconv.Itoa(fp))
 	}
-	v.Children = newListView(kids, v.URL, keep, "seite")
+	v.Children = newListView(kids, v.URL, keep, "seite").withoutBestand()
 	if pu.Open && pu.Unit.AIP != "" && s.files != nil {
 		files, err := s.files.List(r.Context(), string(pu.Unit.AIP))
 		switch {

@@ -201,7 +201,11 @@ func newFileView(unitID string, f preservation.File) (fileView, bool) {
 	base := unitURL(unitID)
 	v := fileView{Name: f.Name, PUID: f.PUID, Size: f.Size, Kind: kind(f),
 		URL: base + "/file/" + part, DownloadURL: base + "/file/" + part + "?download=1"}
-	v.Format = strings.TrimSpace(f.FormatName + " " + f.FormatVersion)
+	v.Format = f.FormatName
+	if f.FormatVersion != "" && !strings.Contains(f.FormatName, f.FormatVersion) {
+		v.Format += " " + f.FormatVersion
+	}
+	v.Format = strings.TrimSpace(v.Format)
 	if v.Kind != "" {
 		v.ViewURL = base + "/view/" + part
 	}

@@ -103,6 +103,7 @@ func New(room Room, files Files, log *slog.Logger) (*Server, error) {
 	}{
 		{"GET /healthz", s.healthz},
 		{"GET /static/{name...}", staticHandler(static)},
+		{"GET /favicon.ico", s.favicon},
 		{"GET /{$}", s.home},
 		{"GET /search", s.search},
 		{"GET /signatur", s.signatur},
@@ -160,6 +161,19 @@ func staticHandler(fsys fs.FS) http.HandlerFunc {
 		r2.URL.Path = "/" + name
 		files.ServeHTTP(w, r2)
 	}
+}
+
+// favicon answers the browsers that ask for /favicon.ico regardless of the
+// page's icon link.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	b, err := staticFS.ReadFile("static/favicon.svg")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(b)
 }
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) {
