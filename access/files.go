@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
@@ -40,12 +42,55 @@ type Content struct {
 	aips   AIPs
 	stores []store.Store
 	log    *slog.Logger
+
+	mu    sync.Mutex
+	heads map[headKey]cachedHead
 }
 
 // NewContent returns the content service of the reading room room over the
 // catalog's AIP records and the stores, nearest first.
 func NewContent(room *Service, aips AIPs, stores []store.Store) *Content {
-	return &Content{room: room, aips: aips, stores: stores, log: room.log}
+	return &Content{room: room, aips: aips, stores: stores, log: room.log, heads: map[headKey]cachedHead{}}
+}
+
+// A viewer asks for many ranges of one file; the object's inventory is read
+// once per headTTL, not per request. A newer version written meanwhile is
+// served after at most headTTL: until then the old one, consistently (its
+// content is immutable and its digests are checked).
+const (
+	headTTL      = time.Minute
+	maxHeadCache = 256
+)
+
+type headKey struct {
+	store int
+	id    string
+}
+
+type cachedHead struct {
+	h  *aip.Head
+	at time.Time
+}
+
+func (c *Content) head(ctx context.Context, i int, id string) (*aip.Head, error) {
+	k := headKey{i, id}
+	c.mu.Lock()
+	ch, ok := c.heads[k]
+	c.mu.Unlock()
+	if ok && time.Since(ch.at) < headTTL {
+		return ch.h, nil
+	}
+	h, err := aip.ReadHead(ctx, c.stores[i], id)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.heads) >= maxHeadCache {
+		clear(c.heads)
+	}
+	c.heads[k] = cachedHead{h, time.Now()}
+	c.mu.Unlock()
+	return h, nil
 }
 
 // deliverable is the policy check for content: every unit aip a holds must
@@ -109,8 +154,8 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 	}
 	f := a.Files[i]
 	var errs []error
-	for _, st := range c.stores {
-		r, err := openContent(ctx, st, id, p)
+	for i, st := range c.stores {
+		r, err := c.openContent(ctx, i, id, p)
 		if err == nil {
 			return r, f, nil
 		}
@@ -123,9 +168,11 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 	return nil, preservation.File{}, fmt.Errorf("access: %s %s: %w", id, p, errors.Join(errs...))
 }
 
-// openContent prepares a reader of logical path p of object id in st.
-func openContent(ctx context.Context, st store.Store, id, p string) (*contentReader, error) {
-	h, err := aip.ReadHead(ctx, st, id)
+// openContent prepares a reader of logical path p of object id in the
+// store i.
+func (c *Content) openContent(ctx context.Context, i int, id, p string) (*contentReader, error) {
+	st := c.stores[i]
+	h, err := c.head(ctx, i, id)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +182,9 @@ func openContent(ctx context.Context, st store.Store, id, p string) (*contentRea
 	}
 	info, err := st.Stat(ctx, key)
 	if err != nil {
+		c.mu.Lock()
+		delete(c.heads, headKey{i, id})
+		c.mu.Unlock()
 		return nil, err
 	}
 	return &contentReader{ctx: ctx, st: st, head: h, path: p, key: key, size: info.Size}, nil

@@ -78,7 +78,10 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request) {
 	if kind(f) == "" || r.URL.Query().Has("download") {
 		disp, csp = "attachment", attachmentCSP
 	}
-	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": path.Base(f.Name)}))
+	if d := mime.FormatMediaType(disp, map[string]string{"filename": path.Base(f.Name)}); d != "" {
+		disp = d
+	}
+	h.Set("Content-Disposition", disp)
 	h.Set("Content-Security-Policy", csp)
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Cache-Control", "private, no-cache")

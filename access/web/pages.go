@@ -140,6 +140,9 @@ func pageParam(r *http.Request, name string) (int, error) {
 	return n, nil
 }
 
+// maxQuery is the longest search text accepted, in bytes.
+const maxQuery = 1000
+
 // searchParams are the parameters of a search, shared by page and API.
 type searchParams struct {
 	Q       string
@@ -154,6 +157,9 @@ type searchParams struct {
 func readSearchParams(q url.Values) (searchParams, error) {
 	p := searchParams{Q: strings.TrimSpace(q.Get("q")), Bestand: q["bestand"], Level: q["level"], Decade: q.Get("decade"),
 		From: q.Get("from"), To: q.Get("to"), Open: q.Get("open")}
+	if len(p.Q) > maxQuery {
+		return p, errors.Join(errBadRequest, errors.New("Die Suchanfrage ist zu lang."))
+	}
 	if p.Decade != "" {
 		if n, err := strconv.Atoi(p.Decade); err != nil || n%10 != 0 || len(p.Decade) != 4 {
 			return p, errors.Join(errBadRequest, errors.New("Das Jahrzehnt muss vierstellig sein und auf 0 enden, z. B. 1950."))

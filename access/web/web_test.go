@@ -143,6 +143,9 @@ func TestSearchPage(t *testing.T) {
 	if r.code != 400 || !strings.Contains(r.body, "too short") {
 		t.Errorf("short prefix = %d", r.code)
 	}
+	if r := get(t, f.srv, "/search?q="+strings.Repeat("x", 1001)); r.code != 400 || !strings.Contains(r.body, "zu lang") {
+		t.Errorf("long query = %d", r.code)
+	}
 	r = get(t, f.srv, "/search?q=Zebrastreifen")
 	mustContain(t, "no hits", r.body, "Keine Treffer")
 }
