@@ -26,6 +26,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"sync"
@@ -131,9 +132,16 @@ func (j *Journal) Append(ctx context.Context, entries ...Entry) (*Segment, error
 		sum := sha512.Sum512(b)
 		seg.Digest = hex.EncodeToString(sum[:])
 		err = j.put(ctx, Key(seg.Seq), b, seg.Digest)
-		if errors.Is(err, fs.ErrExist) && attempt < 5 {
-			// Another writer took this sequence number: reload and retry.
+		if errors.Is(err, fs.ErrExist) && attempt < 100 {
+			// Another writer took this sequence number: reload and retry
+			// after a short, growing, jittered pause.
 			j.loaded = false
+			d := time.Duration(attempt+1) * time.Millisecond
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(d + time.Duration(rand.Int64N(int64(d)))):
+			}
 			continue
 		}
 		if err != nil {
