@@ -20,6 +20,11 @@
 //   - List yields objects under a prefix in lexical key order; breaking out
 //     of the loop releases all resources.
 //   - All methods honour context cancellation.
+//   - A failure of the store itself rather than of the request (the server
+//     cannot be reached or is overloaded, the disk is full or gone)
+//     matches ErrUnavailable where the backend can tell; IsTransient
+//     classifies any error. Package retry wraps a store so that callers
+//     wait such outages out.
 //   - Implementations are safe for concurrent use.
 package store
 
@@ -28,6 +33,7 @@ import (
 	"errors"
 	"io"
 	"iter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/magazin-archiv/magazin/preservation"
@@ -51,6 +57,9 @@ var (
 	ErrKeyConflict = errors.New("store: key conflicts with an existing key")
 	// ErrIntact: Repair found the object intact and left it alone.
 	ErrIntact = errors.New("store: object is intact, not replaced")
+	// ErrChanged: Replace found other content under the key than the
+	// caller expected (another writer was first); nothing was written.
+	ErrChanged = errors.New("store: object is not the expected one, not replaced")
 )
 
 // Store is a flat key space of immutable objects.
@@ -76,9 +85,10 @@ type RangeGetter interface {
 	GetRange(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 }
 
-// Remover is implemented by stores that may delete objects. It is used only
-// for staging areas, never for archival objects. Removing a missing key is
-// not an error.
+// Remover is implemented by stores that may delete objects. It is used for
+// staging areas, and for archival objects only by the disposal of an AIP
+// that two archivists approved (docs/disposal.md), after its retention
+// (RetentionReporter) has ended. Removing a missing key is not an error.
 type Remover interface {
 	Remove(ctx context.Context, key string) error
 }
@@ -109,6 +119,45 @@ type Remover interface {
 // content, e.g. from an OCFL inventory confirmed by a replica.
 type Repairer interface {
 	Repair(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (Info, error)
+}
+
+// Replacer is implemented by stores that can swap the content of a key in
+// one compare-and-swap step. It is the second exception to "Put never
+// overwrites" (after Repairer), and it exists for exactly two keys of each
+// OCFL object: the root inventory.json and its sidecar
+// inventory.json.sha512, which every new version of an object replaces
+// (docs/adr/0002-aip-versions.md). Everything else stays write-once.
+//   - Replace reads the object under key in full and hashes it (a digest in
+//     the backend's metadata is not trusted). When it already has the
+//     SHA-512 sha512, Replace writes nothing, reads nothing from r and
+//     returns the object's Info: a Replace repeated after a crash is a
+//     no-op.
+//   - When its content has the SHA-512 old, Replace streams size bytes
+//     from r, checking size and SHA-512 as Put does (ErrSizeMismatch,
+//     ErrDigestMismatch), and replaces the object in one atomic step, on
+//     the condition that it still is the one examined (fs: a lock file and
+//     rename(2); S3: If-Match with the ETag of the examined object).
+//     Readers see the old object or the new one, never a mix; a failed
+//     Replace leaves the object as it was.
+//   - Otherwise — the object is missing (and old is not ""), or it holds
+//     content other than old and sha512, also when another writer replaced
+//     it between the examination and the swap — Replace writes nothing
+//     and fails with an error matching ErrChanged.
+//   - old == "" means the key must be missing: Replace then creates it as
+//     Put does, and other content under it is ErrChanged.
+//   - The new object keeps the contract of Put (durability, read-only
+//     files, digest metadata, object-lock retention: in a versioned bucket
+//     the replaced object stays as a noncurrent version).
+type Replacer interface {
+	Replace(ctx context.Context, key, old string, r io.Reader, size int64, sha512 string) (Info, error)
+}
+
+// RetentionReporter is implemented by stores whose objects may be under a
+// retention period (S3 object lock). Retention reports the mode and the
+// end of an object's retention; an object without retention of its own
+// reports "" and the zero time.
+type RetentionReporter interface {
+	Retention(ctx context.Context, key string) (mode string, until time.Time, err error)
 }
 
 // ValidKey reports whether key is a valid store key.

@@ -24,6 +24,10 @@
 //     verified content into a read-only, fsynced temporary file and rename
 //     it over the key (rename(2) replaces atomically), then fsync the
 //     directory.
+//   - Store implements store.Replacer the same way, holding an exclusive
+//     flock(2) on <dir>/.tmp/replace.lock from the examination of the
+//     current file to the rename, so that two processes on one host
+//     cannot both swap the same object.
 package fs
 
 import (
@@ -59,6 +63,7 @@ var (
 	_ store.RangeGetter = (*Store)(nil)
 	_ store.Remover     = (*Store)(nil)
 	_ store.Repairer    = (*Store)(nil)
+	_ store.Replacer    = (*Store)(nil)
 )
 
 // New opens the store in dir, which must exist and be a directory.
@@ -336,6 +341,95 @@ func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64,
 	}
 	info.Key = key
 	return info, nil
+}
+
+// Replace implements store.Replacer.
+func (s *Store) Replace(ctx context.Context, key, old string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
+	}
+	if err := checkKey("replace", key); err != nil {
+		return store.Info{}, err
+	}
+	fail := func(err error) (store.Info, error) {
+		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
+	}
+	unlock, err := s.lock()
+	if err != nil {
+		return fail(err)
+	}
+	defer unlock()
+	p := s.path(key)
+	fi, err := os.Lstat(p)
+	switch {
+	case errors.Is(err, syscall.ENOTDIR):
+		return fail(store.ErrKeyConflict)
+	case errors.Is(err, iofs.ErrNotExist):
+		if old != "" {
+			return fail(store.ErrChanged)
+		}
+		info, err := s.Put(ctx, key, r, size, sha512)
+		if errors.Is(err, iofs.ErrExist) {
+			return fail(store.ErrChanged)
+		}
+		return info, err
+	case err != nil:
+		return fail(err)
+	case fi.IsDir():
+		return fail(store.ErrKeyConflict)
+	case !fi.Mode().IsRegular():
+		return fail(store.ErrChanged)
+	}
+	got, err := fileSHA512(ctx, p)
+	if err != nil {
+		return fail(err)
+	}
+	switch {
+	case got == sha512:
+		return store.Info{Key: key, Size: fi.Size(), SHA512: sha512, Modified: fi.ModTime()}, nil
+	case old == "" || got != old:
+		return fail(store.ErrChanged)
+	}
+	tmp, info, err := s.writeTemp(ctx, r, size, sha512)
+	if err != nil {
+		return fail(err)
+	}
+	defer os.Remove(tmp)
+	if err := os.Rename(tmp, p); err != nil {
+		return fail(err)
+	}
+	if err := syncDir(filepath.Dir(p)); err != nil {
+		return fail(err)
+	}
+	info.Key = key
+	return info, nil
+}
+
+// lock takes the store's replace lock, an exclusive flock(2) on
+// .tmp/replace.lock, and returns the function that releases it.
+func (s *Store) lock() (func(), error) {
+	dir := filepath.Join(s.root, tmpDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "replace.lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // Get implements store.Store. The reader is an *os.File.

@@ -4,8 +4,8 @@
 //
 // Like S3, it holds "a/b" and "a/b/c" side by side. Stat, List and Put
 // report SHA512, Size and Modified. Store implements store.RangeGetter,
-// store.Remover and store.Repairer; Tamper damages an object for tests of
-// fixity checks.
+// store.Remover, store.Repairer and store.Replacer; Tamper damages an
+// object for tests of fixity checks.
 package mem
 
 import (
@@ -41,6 +41,7 @@ var (
 	_ store.RangeGetter = (*Store)(nil)
 	_ store.Remover     = (*Store)(nil)
 	_ store.Repairer    = (*Store)(nil)
+	_ store.Replacer    = (*Store)(nil)
 )
 
 // New returns an empty store.
@@ -180,6 +181,50 @@ func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64,
 	defer s.mu.Unlock()
 	if info, ok := intact(); ok {
 		return info, &iofs.PathError{Op: "repair", Path: key, Err: store.ErrIntact}
+	}
+	obj := object{
+		info: store.Info{Key: key, Size: size, SHA512: sha512, Modified: time.Now()},
+		data: buf.Bytes(),
+	}
+	s.objects[key] = obj
+	return obj.info, nil
+}
+
+// Replace implements store.Replacer. Like Repair, it hashes the stored
+// bytes, not the recorded digest.
+func (s *Store) Replace(ctx context.Context, key, old string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
+	}
+	// check reports the Info of an object that already has the new
+	// content, or an error when the object is not the expected one.
+	check := func() (store.Info, bool, error) {
+		cur, found := s.objects[key]
+		switch {
+		case found && digest(cur.data) == sha512:
+			info := cur.info
+			info.Size, info.SHA512 = int64(len(cur.data)), sha512
+			return info, true, nil
+		case !found && old == "", found && old != "" && digest(cur.data) == old:
+			return store.Info{}, false, nil
+		}
+		return store.Info{}, false, &iofs.PathError{Op: "replace", Path: key, Err: store.ErrChanged}
+	}
+	s.mu.RLock()
+	info, done, err := check()
+	s.mu.RUnlock()
+	if done || err != nil {
+		return info, err
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(min(size, 64<<20)))
+	if _, err := io.Copy(&buf, store.NewVerifier(ctx, r, size, sha512)); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if info, done, err := check(); done || err != nil {
+		return info, err
 	}
 	obj := object{
 		info: store.Info{Key: key, Size: size, SHA512: sha512, Modified: time.Now()},

@@ -27,8 +27,9 @@
 //     object's lock from its headers.
 //   - Get asks for the object's checksum and verifies a full-object CRC32C
 //     while reading; a mismatch is an error at the end of the stream.
-//   - Store implements store.RangeGetter, store.Remover and store.Repairer
-//     (see Repair for what it means in versioned and locked buckets).
+//   - Store implements store.RangeGetter, store.Remover, store.Repairer and
+//     store.Replacer (see Repair and Replace for what they mean in
+//     versioned and locked buckets), and store.RetentionReporter.
 package s3
 
 import (
@@ -82,6 +83,8 @@ var (
 	_ store.Store       = (*Store)(nil)
 	_ store.RangeGetter = (*Store)(nil)
 	_ store.Remover     = (*Store)(nil)
+
+	_ store.RetentionReporter = (*Store)(nil)
 )
 
 // New returns the store described by cfg. It sends no request; Init

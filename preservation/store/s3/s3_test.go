@@ -93,13 +93,14 @@ type archival struct {
 	store.Store
 	store.RangeGetter
 	store.Repairer
+	store.Replacer
 }
 
 func TestConformanceObjectLock(t *testing.T) {
 	cfg := lockConfig(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		s := newStore(t, cfg, randomID())
-		return archival{s, s, s}
+		return archival{s, s, s, s}
 	})
 }
 

@@ -18,8 +18,8 @@
 // store nothing, invalid keys, key order and prefix semantics of List,
 // breaking out of List, cancellation, concurrent Puts of one key, a large
 // object (12 MiB: several parts when an S3 store uses 5 MiB parts) and the
-// optional capabilities store.RangeGetter, store.Remover and store.Repairer
-// when the store has them. Repair of an object with other content is
+// optional capabilities store.RangeGetter, store.Remover, store.Repairer
+// and store.Replacer when the store has them. Repair of an object with other content is
 // tested when the store is also a store.Remover (the suite makes such an
 // object by removing and putting again); backends test repair of silent
 // damage themselves.
@@ -75,6 +75,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Remove", testRemove},
 		{"Repair", testRepair},
 		{"RepairLarge", testRepairLarge},
+		{"Replace", testReplace},
+		{"ReplaceConcurrent", testReplaceConcurrent},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -835,4 +837,113 @@ func testRepairLarge(t *testing.T, s store.Store) {
 		t.Fatalf("Repair of a damaged large object: %v", err)
 	}
 	wantContent(t, s, "large", data)
+}
+
+func testReplace(t *testing.T, s store.Store) {
+	rp, ok := s.(store.Replacer)
+	if !ok {
+		t.Skip("store does not implement store.Replacer")
+	}
+	ctx := ctxFor(t)
+	v1, v2, v3 := []byte("inventory v1\n"), []byte("inventory v2, longer\n"), []byte("inventory v3\n")
+	put(t, s, "obj/inventory.json", v1)
+
+	// The expected old content is replaced.
+	info, err := rp.Replace(ctx, "obj/inventory.json", Digest(v1), bytes.NewReader(v2), int64(len(v2)), Digest(v2))
+	if err != nil {
+		t.Fatalf("Replace v1 -> v2: %v", err)
+	}
+	checkInfo(t, "Replace", info, "obj/inventory.json", v2)
+	wantContent(t, s, "obj/inventory.json", v2)
+	if st, err := s.Stat(ctx, "obj/inventory.json"); err != nil || st.Size != int64(len(v2)) {
+		t.Errorf("Stat after Replace = %+v, %v", st, err)
+	}
+	// Repeating it (a re-run after a crash) is a no-op that reads nothing.
+	if _, err := rp.Replace(ctx, "obj/inventory.json", Digest(v1), unreadable{t}, int64(len(v2)), Digest(v2)); err != nil {
+		t.Errorf("repeated Replace: %v", err)
+	}
+	// Another old content than the current one: nothing is written.
+	if _, err := rp.Replace(ctx, "obj/inventory.json", Digest(v1), bytes.NewReader(v3), int64(len(v3)), Digest(v3)); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("Replace with a stale old digest: err = %v, want store.ErrChanged", err)
+	}
+	wantContent(t, s, "obj/inventory.json", v2)
+	// Bad new content is refused and changes nothing.
+	if _, err := rp.Replace(ctx, "obj/inventory.json", Digest(v2), bytes.NewReader(v1), int64(len(v1)), Digest(v3)); !errors.Is(err, store.ErrDigestMismatch) {
+		t.Errorf("Replace with content of another digest: err = %v, want store.ErrDigestMismatch", err)
+	}
+	if _, err := rp.Replace(ctx, "obj/inventory.json", Digest(v2), bytes.NewReader(v3[:4]), int64(len(v3)), Digest(v3)); !errors.Is(err, store.ErrSizeMismatch) {
+		t.Errorf("Replace with short content: err = %v, want store.ErrSizeMismatch", err)
+	}
+	wantContent(t, s, "obj/inventory.json", v2)
+	// A missing key with an old digest is ErrChanged; with old "" it is
+	// created, and then old "" no longer matches.
+	if _, err := rp.Replace(ctx, "obj/missing", Digest(v1), bytes.NewReader(v2), int64(len(v2)), Digest(v2)); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("Replace of a missing key: err = %v, want store.ErrChanged", err)
+	}
+	_, err = s.Stat(ctx, "obj/missing")
+	wantNotExist(t, "Stat after a refused Replace", err)
+	if _, err := rp.Replace(ctx, "obj/new", "", bytes.NewReader(v1), int64(len(v1)), Digest(v1)); err != nil {
+		t.Errorf("Replace with old \"\" of a missing key: %v", err)
+	}
+	wantContent(t, s, "obj/new", v1)
+	if _, err := rp.Replace(ctx, "obj/new", "", bytes.NewReader(v2), int64(len(v2)), Digest(v2)); !errors.Is(err, store.ErrChanged) {
+		t.Errorf("Replace with old \"\" of an existing key: err = %v, want store.ErrChanged", err)
+	}
+	// Invalid arguments and a cancelled context.
+	if _, err := rp.Replace(ctx, "a//b", "", bytes.NewReader(v1), int64(len(v1)), Digest(v1)); !errors.Is(err, store.ErrInvalidKey) {
+		t.Errorf("Replace(a//b): err = %v, want store.ErrInvalidKey", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := rp.Replace(cctx, "obj/inventory.json", Digest(v2), bytes.NewReader(v3), int64(len(v3)), Digest(v3)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Replace with a cancelled context: err = %v, want context.Canceled", err)
+	}
+	wantContent(t, s, "obj/inventory.json", v2)
+	// Put still never overwrites the replaced key.
+	if _, err := s.Put(ctx, "obj/inventory.json", bytes.NewReader(v3), int64(len(v3)), Digest(v3)); !errors.Is(err, iofs.ErrExist) {
+		t.Errorf("Put over a replaced key: err = %v, want fs.ErrExist", err)
+	}
+	if ks := keys(list(t, s, "")); !slices.Equal(ks, []string{"obj/inventory.json", "obj/new"}) {
+		t.Errorf("List after replacements = %q", ks)
+	}
+}
+
+// testReplaceConcurrent races writers that all replace v1: exactly one
+// wins, the others get ErrChanged, and the key holds the winner's content.
+func testReplaceConcurrent(t *testing.T, s store.Store) {
+	rp, ok := s.(store.Replacer)
+	if !ok {
+		t.Skip("store does not implement store.Replacer")
+	}
+	ctx := ctxFor(t)
+	v1 := []byte("head v1\n")
+	put(t, s, "race/inventory.json", v1)
+	const n = 6
+	errs := make([]error, n)
+	contents := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		contents[i] = []byte(fmt.Sprintf("head v2 by writer %d\n", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = rp.Replace(ctx, "race/inventory.json", Digest(v1), bytes.NewReader(contents[i]), int64(len(contents[i])), Digest(contents[i]))
+		}()
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Errorf("writers %d and %d both replaced v1", won, i)
+		case err == nil:
+			won = i
+		case !errors.Is(err, store.ErrChanged):
+			t.Errorf("writer %d: err = %v, want nil or store.ErrChanged", i, err)
+		}
+	}
+	if won < 0 {
+		t.Fatal("no writer replaced v1")
+	}
+	wantContent(t, s, "race/inventory.json", contents[won])
 }
