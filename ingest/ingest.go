@@ -30,6 +30,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/profiles"
 	"github.com/magazin-archiv/magazin/profiles/bagit"
+	"github.com/magazin-archiv/magazin/profiles/eark"
 	"github.com/magazin-archiv/magazin/profiles/folder"
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
@@ -117,7 +118,7 @@ func New(cfg Config, stores []store.Store, cat Catalog, ident *identify.Identifi
 		cfg.Parallel = 1
 	}
 	in := &Ingester{cfg: cfg, stores: stores, cat: cat, ident: ident,
-		profiles: []profiles.Profile{xdomea.New(cfg.XdomeaSchemas), bagit.New(), folder.New()},
+		profiles: []profiles.Profile{xdomea.New(cfg.XdomeaSchemas), eark.New(), bagit.New(), folder.New()},
 		log:      slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(in)
