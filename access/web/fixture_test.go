@@ -9,6 +9,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,7 +101,7 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cat.Close() })
-	idx, err := search.Open("")
+	idx, err := search.Open(filepath.Join(t.TempDir(), "index")) // scorch, as in production
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +127,12 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 			Bestand: idBestand2, Level: preservation.LevelAkte, Signatur: fmt.Sprintf("20002 Nr. %d", i), Order: i,
 			Title: fmt.Sprintf("Protokolle der Ratssitzungen %d", 1950+i%40), From: fmt.Sprint(1950 + i%40), To: fmt.Sprint(1950 + i%40)})
 	}
-	if err := cat.PutUnits(ctx, structure); err != nil {
-		t.Fatal(err)
+	for len(structure) > 0 { // in batches: one badger transaction is bounded
+		n := min(len(structure), 5000)
+		if err := cat.PutUnits(ctx, structure[:n]); err != nil {
+			t.Fatal(err)
+		}
+		structure = structure[n:]
 	}
 	akte := func(id, nr, title string, order int) preservation.Unit {
 		return preservation.Unit{ID: id, Parent: idBestand, Bestand: idBestand, Level: preservation.LevelAkte,
