@@ -235,6 +235,10 @@ var exampleCases = []exampleCase{
 	{"commons-ip-sips/src/test/resources/validation/Simple-EARK-SIP.zip", false,
 		"commons-IP's (disabled) test asserts it invalid; same namespace as Full-EARK-SIP", ""},
 	{"commons-ip-sips/src/test/resources/6ab98a90-1686-4c74-9855-b2793a6d164d.zip", true, "a commons-IP SIP (SIP 2.2.0 profile)", ""},
+	{"commons-ip-sips/src/test/resources/SIP-S/shallowFileAndFolder.zip", false, "our verdict (no upstream one): a shallow " +
+		"SIP whose data files are file: URLs outside the package (EARK_HREF); magazin archives only what a package holds", ""},
+	{"commons-ip-sips/src/test/resources/SIP-S/shallowFileFolderAndEmptyFolder.zip", false, "our verdict, as for " +
+		"shallowFileAndFolder.zip", ""},
 }
 
 // structCases are the eark-validator structure fixtures with the CSIPSTR

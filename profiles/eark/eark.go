@@ -469,12 +469,14 @@ func (r *reader) resolve(d *metsDoc) {
 			}
 		}
 		if target == "" {
+			// Report the percent-decoded path, "+" kept.
+			p := cands[min(1, len(cands)-1)]
 			what := "file"
-			if r.dirs[cands[0]] {
+			if r.dirs[p] {
 				what = "file (it is a folder)"
 			}
-			if !r.links[cands[0]] {
-				r.p.error(CodeMissing, cands[0], ref.reqHref, "%s in %s references this %s, which is not in the package", ref.elem, d.info.path, what)
+			if !r.links[p] {
+				r.p.error(CodeMissing, p, ref.reqHref, "%s in %s references this %s, which is not in the package", ref.elem, d.info.path, what)
 			}
 			continue
 		}
@@ -493,8 +495,8 @@ func (r *reader) checkRepresentationPointers() {
 		return
 	}
 	root := r.docs[0].info.path
-	for target, refs := range r.refs {
-		for _, ref := range refs {
+	for _, target := range sortedKeys(r.refs) {
+		for _, ref := range r.refs[target] {
 			if ref.kind != "mptr" {
 				continue
 			}

@@ -47,7 +47,11 @@ func (r *reader) unchecked(format string, args ...any) {
 		return
 	}
 	r.schema.warned[msg] = true
-	r.p.warn(CodeSchemaSkipped, "", "CSIPSTR15", "METS documents not validated against the METS schema: %s; the CSIP checks ran without it", msg)
+	req := ""
+	if strings.Contains(msg, "ships no") {
+		req = "CSIPSTR15"
+	}
+	r.p.warn(CodeSchemaSkipped, "", req, "METS documents not validated against the METS schema: %s; the CSIP checks ran without it", msg)
 }
 
 // findSchema returns the package file (relative path) in the schemas
