@@ -18,6 +18,9 @@
 //   - Stat and List report Size and Modified. SHA512 is set only in the Info
 //     that Put returns.
 //   - Get returns an *os.File, which callers may use as an io.ReaderAt.
+//   - Errors of a full, failing or vanished file system (EIO, ENOSPC,
+//     EDQUOT, ESTALE, ENOTCONN, ETIMEDOUT, EHOSTDOWN) of the store's own
+//     calls match store.ErrUnavailable.
 //   - Store implements store.RangeGetter, store.Remover and store.Repairer.
 //     Repair hashes the file under key; only when it is missing, not a
 //     regular file, unreadable or of other content does it write the new,
@@ -125,7 +128,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	}
 	tmp, info, err := s.writeTemp(ctx, r, size, sha512)
 	if err != nil {
-		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
+		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: classify(err)}
 	}
 	defer os.Remove(tmp)
 	info.Key = key
@@ -136,7 +139,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 // declared size and digest. found reports whether key is taken.
 func (s *Store) existing(ctx context.Context, key string, size int64, sha512 string) (info store.Info, found bool, err error) {
 	fail := func(err error) (store.Info, bool, error) {
-		return store.Info{}, true, &iofs.PathError{Op: "put", Path: key, Err: err}
+		return store.Info{}, true, &iofs.PathError{Op: "put", Path: key, Err: classify(err)}
 	}
 	fi, err := os.Lstat(s.path(key))
 	switch {
@@ -229,7 +232,7 @@ func (s *Store) link(ctx context.Context, tmp string, info store.Info) (store.In
 	if errors.Is(err, syscall.ENOTDIR) {
 		err = store.ErrKeyConflict
 	}
-	return store.Info{}, &iofs.PathError{Op: "put", Path: info.Key, Err: err}
+	return store.Info{}, &iofs.PathError{Op: "put", Path: info.Key, Err: classify(err)}
 }
 
 // mkdirs creates dir and its missing parents below the store root, fsyncing
@@ -294,7 +297,7 @@ func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64,
 		return store.Info{}, err
 	}
 	fail := func(err error) (store.Info, error) {
-		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
+		return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: classify(err)}
 	}
 	p := s.path(key)
 	fi, err := os.Lstat(p)
@@ -352,7 +355,7 @@ func (s *Store) Replace(ctx context.Context, key, old string, r io.Reader, size 
 		return store.Info{}, err
 	}
 	fail := func(err error) (store.Info, error) {
-		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
+		return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: classify(err)}
 	}
 	unlock, err := s.lock()
 	if err != nil {
@@ -485,7 +488,25 @@ func pathError(op, key string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return &iofs.PathError{Op: op, Path: key, Err: err}
+	return &iofs.PathError{Op: op, Path: key, Err: classify(err)}
+}
+
+// unavailable are the errors of a file system that is full, failing or
+// gone (a network file system whose server is away): the store's, not the
+// request's.
+var unavailable = []error{syscall.EIO, syscall.ENOSPC, syscall.EDQUOT, syscall.ESTALE, syscall.ENOTCONN,
+	syscall.ETIMEDOUT, syscall.EHOSTDOWN}
+
+// classify marks the errors of a failing file system with
+// store.ErrUnavailable. Read errors of a reader returned by Get are not
+// marked: an unreadable file is damage for fixity audits to find.
+func classify(err error) error {
+	for _, e := range unavailable {
+		if errors.Is(err, e) {
+			return store.Unavailable(err)
+		}
+	}
+	return err
 }
 
 // GetRange implements store.RangeGetter.

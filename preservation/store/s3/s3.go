@@ -30,12 +30,20 @@
 //   - Store implements store.RangeGetter, store.Remover, store.Repairer and
 //     store.Replacer (see Repair and Replace for what they mean in
 //     versioned and locked buckets), and store.RetentionReporter.
+//   - Failures of the service match store.ErrUnavailable: S3 errors
+//     SlowDown, ServiceUnavailable, InternalError and the like, HTTP 5xx
+//     (but 501), 429 and 408, and requests that did not get through after
+//     minio-go's own few quick retries (connection refused or reset,
+//     timeouts). So do failures of a reader from Get or GetRange whose
+//     connection broke off.
 package s3
 
 import (
 	"bytes"
 	"context"
 	"crypto/sha512"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
@@ -45,7 +53,9 @@ import (
 	"io"
 	iofs "io/fs"
 	"iter"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -191,11 +201,80 @@ func (s *Store) pathError(ctx context.Context, op, key string, err error) error 
 	case "NoSuchBucket":
 		err = fmt.Errorf("bucket %s of %s does not exist (magazin store init creates it): %w", s.cfg.Bucket, s, err)
 	}
+	if transient(ctx, err) {
+		err = store.Unavailable(err)
+	}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
 	return &iofs.PathError{Op: op, Path: key, Err: err}
 }
+
+// transientCodes are S3 error codes of a service that is overloaded,
+// starting or failing, and may answer the same request later.
+var transientCodes = map[string]bool{
+	"SlowDown": true, "SlowDownRead": true, "SlowDownWrite": true, "ServiceUnavailable": true,
+	"InternalError": true, "RequestTimeout": true, "Throttling": true, "ThrottlingException": true,
+	"RequestThrottled": true, "RequestLimitExceeded": true, "TooManyRequests": true,
+	"XMinioServerNotInitialized": true,
+}
+
+// transient reports whether err, from a request made with ctx, is a failure
+// of the service rather than an answer to the request: an S3 error code of
+// an overloaded or failing server, an HTTP status 5xx (but 501), 429 or
+// 408, or a request that did not get through (connection refused or
+// broken, a timeout of the client's own) — but never when ctx has ended,
+// nor for a certificate that does not verify or a name that does not
+// resolve, which are configuration errors.
+func transient(ctx context.Context, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var er minio.ErrorResponse
+	if errors.As(err, &er) {
+		if transientCodes[er.Code] {
+			return true
+		}
+		st := er.StatusCode
+		return st >= 500 && st != http.StatusNotImplemented || st == http.StatusTooManyRequests || st == http.StatusRequestTimeout
+	}
+	var (
+		unknownCA x509.UnknownAuthorityError
+		hostname  x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		verify    *tls.CertificateVerificationError
+		record    tls.RecordHeaderError
+		dns       *net.DNSError
+	)
+	switch {
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify), errors.As(err, &record):
+		return false
+	case errors.As(err, &dns):
+		return dns.IsTimeout || dns.IsTemporary
+	}
+	// minio-go has already retried a request that did not get through a
+	// few times; what it hands on is a *url.Error.
+	var ue *url.Error
+	return errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) ||
+		store.IsNetworkFailure(err)
+}
+
+// body marks the transient failures of a response body (the connection
+// broke off) with store.ErrUnavailable.
+type body struct {
+	ctx context.Context
+	rc  io.ReadCloser
+}
+
+func (b body) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err != nil && err != io.EOF && transient(b.ctx, err) {
+		err = store.Unavailable(err)
+	}
+	return n, err
+}
+
+func (b body) Close() error { return b.rc.Close() }
 
 // check validates key and the context before a request.
 func check(ctx context.Context, op, key string) error {
@@ -262,7 +341,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, store.Info,
 	if err != nil {
 		return nil, store.Info{}, s.pathError(ctx, "get", key, err)
 	}
-	return rc, s.info(key, oi), nil
+	return body{ctx, rc}, s.info(key, oi), nil
 }
 
 // GetRange implements store.RangeGetter.
@@ -301,7 +380,7 @@ func (s *Store) GetRange(ctx context.Context, key string, offset, length int64) 
 	if err != nil {
 		return nil, s.pathError(ctx, "getrange", key, err)
 	}
-	return rc, nil
+	return body{ctx, rc}, nil
 }
 
 // Remove implements store.Remover. In a versioned bucket it adds a delete
