@@ -38,6 +38,10 @@ type File struct {
 	FormatBasis string `json:"formatBasis,omitempty"`
 	// FormatWarning is siegfried's warning, if any.
 	FormatWarning string `json:"formatWarning,omitempty"`
+	// DerivedFrom is the logical path of the file this one was made from
+	// by a migration or normalization (files of representations other
+	// than "original"); "" for submitted files.
+	DerivedFrom string `json:"derivedFrom,omitempty"`
 }
 
 // Event is a PREMIS event. Type is a code of the Library of Congress
@@ -53,8 +57,12 @@ type Event struct {
 	// Agents are agent ids (see Agent.ID).
 	Agents []string `json:"agents,omitempty"`
 	// Objects are logical paths of the files the event concerns; empty means
-	// the whole package.
+	// the whole package. When Outcomes is set, they are the event's sources
+	// (PREMIS linkingObjectRole "source").
 	Objects []string `json:"objects,omitempty"`
+	// Outcomes are logical paths of the files the event made (PREMIS
+	// linkingObjectRole "outcome"), e.g. by a migration.
+	Outcomes []string `json:"outcomes,omitempty"`
 }
 
 // Event outcomes.
@@ -78,6 +86,9 @@ const (
 	EventAccession            = "acc"
 	EventAppraisal            = "app"
 	EventMetadataModification = "mem"
+	EventMigration            = "mig"
+	EventNormalization        = "nor"
+	EventDeletion             = "del"
 )
 
 // Agent is a PREMIS agent.

@@ -77,13 +77,21 @@ type Package struct {
 	Message string
 }
 
-// Object is a rendered AIP ready to be written to stores.
+// Object is a rendered AIP, or a new version of one, ready to be written
+// to stores.
 type Object struct {
 	ID string
 	// Root is the store key of the object root.
-	Root   string
-	writes []Source // store keys relative to the store, in write order
-	phases []int    // index in writes where each phase ends
+	Root string
+	// Version is the version the write makes: "v1" for New, "v<n+1>" for
+	// NewVersion.
+	Version string
+	writes  []Source // store keys relative to the store, in write order
+	phases  []int    // index in writes where each phase ends
+	// digest is the SHA-512 of the version's inventory; base, for a new
+	// version of an existing object, that of the inventory it was made
+	// from ("" for v1).
+	digest, base string
 }
 
 // descriptionRecord is metadata/descriptive/description.json.
@@ -153,27 +161,10 @@ func New(pkg Package) (*Object, error) {
 		}
 		subMD = append(subMD, mdFile{path: s.Path, sha512: s.SHA512, size: s.Size, mime: mimeByExt(s.Path)})
 	}
-	descJSON, err := json.MarshalIndent(descriptionRecord{Schema: descriptionSchema, ID: string(a.ID), Title: a.Title,
-		Profile: a.Profile, Submission: a.Submission, Fingerprint: a.Fingerprint, Created: created,
-		Description: a.Description, Units: a.Units}, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("aip: description record: %w", err)
-	}
-	desc := BytesSource(PathDescription, append(descJSON, '\n'))
-	var pb bytes.Buffer
-	if err := encodePREMIS(a, &pb); err != nil {
-		return nil, err
-	}
-	premis := BytesSource(PathPREMIS, pb.Bytes())
-	var mb bytes.Buffer
-	err = encodeMETS(a,
-		mdFile{path: desc.Path, sha512: desc.SHA512, size: desc.Size, mime: "application/json"},
-		mdFile{path: premis.Path, sha512: premis.SHA512, size: premis.Size, mime: "text/xml"},
-		subMD, &mb)
+	desc, premis, mets, err := renderMetadata(a, created, subMD, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	mets := BytesSource(PathMETS, mb.Bytes())
 	for _, s := range []Source{mets, desc, premis} {
 		if err := add(s); err != nil {
 			return nil, err
@@ -189,7 +180,7 @@ func New(pkg Package) (*Object, error) {
 	}
 	state := map[string][]string{}
 	root := ObjectKey(string(a.ID))
-	o := &Object{ID: string(a.ID), Root: root}
+	o := &Object{ID: string(a.ID), Root: root, Version: "v1"}
 	o.writes = append(o.writes, BytesSource(root+"/"+objectDecl, []byte(objectDeclBody)))
 	o.phases = append(o.phases, len(o.writes))
 	for _, s := range all {
@@ -223,17 +214,51 @@ func New(pkg Package) (*Object, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aip: inventory: %w", err)
 	}
-	invSum := sha512.Sum512(invJSON)
-	sidecar := []byte(hex.EncodeToString(invSum[:]) + " inventory.json\n")
-	o.writes = append(o.writes,
-		BytesSource(root+"/v1/inventory.json", invJSON),
-		BytesSource(root+"/v1/inventory.json.sha512", sidecar))
-	o.phases = append(o.phases, len(o.writes))
-	o.writes = append(o.writes, BytesSource(root+"/inventory.json", invJSON))
-	o.phases = append(o.phases, len(o.writes))
-	o.writes = append(o.writes, BytesSource(root+"/inventory.json.sha512", sidecar))
-	o.phases = append(o.phases, len(o.writes))
+	o.addInventory(invJSON)
 	return o, nil
+}
+
+// addInventory appends the inventory phases to o's writes: the version
+// inventory and its sidecar, the root inventory, the root sidecar.
+func (o *Object) addInventory(invJSON []byte) {
+	invSum := sha512.Sum512(invJSON)
+	o.digest = hex.EncodeToString(invSum[:])
+	sidecar := []byte(o.digest + " inventory.json\n")
+	o.writes = append(o.writes,
+		BytesSource(o.Root+"/"+o.Version+"/inventory.json", invJSON),
+		BytesSource(o.Root+"/"+o.Version+"/inventory.json.sha512", sidecar))
+	o.phases = append(o.phases, len(o.writes))
+	o.writes = append(o.writes, BytesSource(o.Root+"/inventory.json", invJSON))
+	o.phases = append(o.phases, len(o.writes))
+	o.writes = append(o.writes, BytesSource(o.Root+"/inventory.json.sha512", sidecar))
+	o.phases = append(o.phases, len(o.writes))
+}
+
+// renderMetadata renders the description record, PREMIS and METS of a.
+// created is the AIP's creation time, modified (when not zero) the time of
+// the version that changes it.
+func renderMetadata(a *preservation.AIP, created time.Time, subMD []mdFile, modified time.Time) (desc, premis, mets Source, err error) {
+	descJSON, err := json.MarshalIndent(descriptionRecord{Schema: descriptionSchema, ID: string(a.ID), Title: a.Title,
+		Profile: a.Profile, Submission: a.Submission, Fingerprint: a.Fingerprint, Created: created,
+		Description: a.Description, Units: a.Units}, "", "  ")
+	if err != nil {
+		return desc, premis, mets, fmt.Errorf("aip: description record: %w", err)
+	}
+	desc = BytesSource(PathDescription, append(descJSON, '\n'))
+	var pb bytes.Buffer
+	if err := encodePREMIS(a, &pb); err != nil {
+		return desc, premis, mets, err
+	}
+	premis = BytesSource(PathPREMIS, pb.Bytes())
+	var mb bytes.Buffer
+	err = encodeMETS(a,
+		mdFile{path: desc.Path, sha512: desc.SHA512, size: desc.Size, mime: "application/json"},
+		mdFile{path: premis.Path, sha512: premis.SHA512, size: premis.Size, mime: "text/xml"},
+		subMD, modified, &mb)
+	if err != nil {
+		return desc, premis, mets, err
+	}
+	return desc, premis, BytesSource(PathMETS, mb.Bytes()), nil
 }
 
 // Keys returns every store key the object consists of, in write order.
@@ -267,7 +292,8 @@ func InitRoot(ctx context.Context, st store.Store) error {
 // Write puts the object into st in crash-safe order. Content files are
 // written concurrently (up to parallel at once); each later phase starts
 // only when the previous one has completed. Writing an object that is
-// already complete in st is a no-op.
+// already complete in st is a no-op. A new version (NewVersion) is written
+// as described there.
 func (o *Object) Write(ctx context.Context, st store.Store, parallel int) error {
 	if err := InitRoot(ctx, st); err != nil {
 		return err
@@ -275,9 +301,14 @@ func (o *Object) Write(ctx context.Context, st store.Store, parallel int) error 
 	if parallel < 1 {
 		parallel = 1
 	}
+	if o.base != "" {
+		return o.writeVersion(ctx, st, parallel)
+	}
 	start := 0
 	for _, end := range o.phases {
-		if err := putAll(ctx, st, o.writes[start:end], parallel); err != nil {
+		if err := putAll(ctx, o.writes[start:end], parallel, func(ctx context.Context, s Source) error {
+			return putSource(ctx, st, s)
+		}); err != nil {
 			return fmt.Errorf("aip: write %s to %s: %w", o.ID, st, err)
 		}
 		start = end
@@ -285,10 +316,12 @@ func (o *Object) Write(ctx context.Context, st store.Store, parallel int) error 
 	return nil
 }
 
-func putAll(ctx context.Context, st store.Store, srcs []Source, parallel int) error {
+// putAll calls put for every source, up to parallel at once, and returns
+// the first error.
+func putAll(ctx context.Context, srcs []Source, parallel int, put func(context.Context, Source) error) error {
 	if len(srcs) == 1 || parallel == 1 {
 		for _, s := range srcs {
-			if err := putSource(ctx, st, s); err != nil {
+			if err := put(ctx, s); err != nil {
 				return err
 			}
 		}
@@ -307,7 +340,7 @@ func putAll(ctx context.Context, st store.Store, srcs []Source, parallel int) er
 		go func() {
 			defer wg.Done()
 			for s := range ch {
-				if err := putSource(ctx, st, s); err != nil {
+				if err := put(ctx, s); err != nil {
 					mu.Lock()
 					if ferr == nil {
 						ferr = err

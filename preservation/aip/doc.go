@@ -10,6 +10,7 @@
 //	metadata/submission/...                   the submission's own metadata files
 //	metadata/preservation/premis.xml          PREMIS 3: objects, events, agents
 //	representations/original/data/...         the submitted files under their original names
+//	representations/<name>/data/...           later representations: migrations, access copies
 //
 // Invariants:
 //   - Objects are written in crash-safe order: content files, the version
@@ -17,6 +18,12 @@
 //     last. An object whose root sidecar is missing or does not match is
 //     incomplete and is never read as an AIP.
 //   - Nothing already stored is ever overwritten (the Store refuses), so a
-//     retried write after a crash completes the same object.
+//     retried write after a crash completes the same object — with one
+//     exception: a new version (NewVersion, Revise: description edits,
+//     migrations) replaces the root inventory.json and, last, its sidecar,
+//     each by compare-and-swap (store.Replacer, docs/adr/0002-aip-versions.md).
+//     The root sidecar is the commit point: ReadHead reads the version it
+//     names, so an interrupted version write leaves the previous version
+//     readable. Unchanged content is never copied into a new version.
 //   - Every AIP passes an OCFL 1.1 validator with no errors and no warnings.
 package aip

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ type metsDoc struct {
 
 type metsHdr struct {
 	CreateDate string      `xml:"CREATEDATE,attr"`
+	LastMod    string      `xml:"LASTMODDATE,attr,omitempty"`
 	RecordStat string      `xml:"RECORDSTATUS,attr"`
 	Agents     []metsAgent `xml:"agent"`
 }
@@ -129,13 +131,31 @@ func hrefFor(p string) string {
 	return strings.Join(segs, "/")
 }
 
+// representationOf returns the name of the representation a logical path
+// belongs to ("representations/<name>/data/..."), or "".
+func representationOf(p string) string {
+	rest, ok := strings.CutPrefix(p, "representations/")
+	if !ok {
+		return ""
+	}
+	name, rest, ok := strings.Cut(rest, "/")
+	if !ok || !strings.HasPrefix(rest, "data/") {
+		return ""
+	}
+	return name
+}
+
 // encodeMETS renders METS.xml for an AIP whose files and metadata files are
 // known. desc and premis are the description record and PREMIS document.
-func encodeMETS(a *preservation.AIP, desc, premis mdFile, submission []mdFile, w io.Writer) error {
+// modified, when not zero, is when a later version changed the AIP.
+func encodeMETS(a *preservation.AIP, desc, premis mdFile, submission []mdFile, modified time.Time, w io.Writer) error {
 	doc := metsDoc{Xmlns: metsNS, XmlnsXlink: xlinkNS, XmlnsXSI: xsiNS, SchemaLocation: metsSchemaLoc,
 		OBJID: string(a.ID), Label: a.Title, Type: "AIP"}
 	doc.Hdr = metsHdr{CreateDate: a.Created.UTC().Format(time.RFC3339), RecordStat: "NEW",
 		Agents: []metsAgent{{Role: "CREATOR", Type: "OTHER", OtherType: "SOFTWARE", Name: "magazin", Note: agentVersion(a, "magazin")}}}
+	if !modified.IsZero() {
+		doc.Hdr.LastMod, doc.Hdr.RecordStat = modified.UTC().Format(time.RFC3339), "REVISED"
+	}
 	ref := func(id string, f mdFile, mdType, other string) metsMdSec {
 		return metsMdSec{ID: id, MdRef: metsMdRef{LocType: "URL", Type: "simple", Href: hrefFor(f.path), MdType: mdType,
 			OtherMdType: other, MimeType: f.mime, Size: f.size, Checksum: f.sha512, ChecksumType: "SHA-512"}}
@@ -145,18 +165,39 @@ func encodeMETS(a *preservation.AIP, desc, premis mdFile, submission []mdFile, w
 	for i, s := range submission {
 		doc.AmdSec.DigiprovMD = append(doc.AmdSec.DigiprovMD, ref(fmt.Sprintf("digiprov-submission-%d", i+1), s, "OTHER", "submission metadata"))
 	}
-	grp := metsFileGrp{ID: "grp-original", Use: "Representations/original"}
-	root := metsDiv{ID: "div-aip", Label: a.Title, DmdID: "dmd-description", AdmID: "amd-1"}
-	orig := metsDiv{ID: "div-original", Label: "Representations/original"}
-	for i, f := range a.Files {
-		id := fmt.Sprintf("file-%d", i+1)
-		grp.Files = append(grp.Files, metsFile{ID: id, MimeType: f.MIME, Size: f.Size, Checksum: f.SHA512, ChecksumType: "SHA-512",
-			FLocat: metsFLocat{LocType: "URL", Type: "simple", Href: hrefFor(f.Path), Title: f.Name}})
-		orig.Fptrs = append(orig.Fptrs, metsPtr{FileID: id})
+	// One file group and one structural division per representation: the
+	// original first, then the others (migrations, access copies) by name.
+	names := []string{"original"}
+	byRep := map[string][]preservation.File{}
+	for _, f := range a.Files {
+		r := representationOf(f.Path)
+		if r == "" {
+			r = "original"
+		}
+		if byRep[r] == nil && r != "original" {
+			names = append(names, r)
+		}
+		byRep[r] = append(byRep[r], f)
 	}
-	doc.FileSec.Groups = []metsFileGrp{grp}
-	if len(orig.Fptrs) > 0 {
-		root.Divs = append(root.Divs, orig)
+	sort.Strings(names[1:])
+	root := metsDiv{ID: "div-aip", Label: a.Title, DmdID: "dmd-description", AdmID: "amd-1"}
+	n := 0
+	for _, r := range names {
+		grp := metsFileGrp{ID: "grp-" + r, Use: "Representations/" + r}
+		div := metsDiv{ID: "div-" + r, Label: "Representations/" + r}
+		for _, f := range byRep[r] {
+			n++
+			id := fmt.Sprintf("file-%d", n)
+			grp.Files = append(grp.Files, metsFile{ID: id, MimeType: f.MIME, Size: f.Size, Checksum: f.SHA512, ChecksumType: "SHA-512",
+				FLocat: metsFLocat{LocType: "URL", Type: "simple", Href: hrefFor(f.Path), Title: f.Name}})
+			div.Fptrs = append(div.Fptrs, metsPtr{FileID: id})
+		}
+		if r == "original" || len(grp.Files) > 0 {
+			doc.FileSec.Groups = append(doc.FileSec.Groups, grp)
+		}
+		if len(div.Fptrs) > 0 {
+			root.Divs = append(root.Divs, div)
+		}
 	}
 	doc.StructMap = metsStruct{Type: "PHYSICAL", Label: "magazin AIP structure", Div: root}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

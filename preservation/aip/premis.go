@@ -18,6 +18,9 @@ const (
 	eventTypeVocab    = "http://id.loc.gov/vocabulary/preservation/eventType"
 	eventOutcomeVocab = "http://id.loc.gov/vocabulary/preservation/eventOutcome"
 	agentRoleVocab    = "http://id.loc.gov/vocabulary/preservation/eventRelatedAgentRole"
+	objectRoleVocab   = "http://id.loc.gov/vocabulary/preservation/eventRelatedObjectRole"
+	relTypeVocab      = "http://id.loc.gov/vocabulary/preservation/relationshipType"
+	relSubTypeVocab   = "http://id.loc.gov/vocabulary/preservation/relationshipSubType"
 )
 
 // eventTypeLabels maps LoC eventType codes to their preferred labels.
@@ -50,7 +53,21 @@ type premisObject struct {
 	Identifiers     []premisObjectID      `xml:"objectIdentifier"`
 	Characteristics *premisCharacteristic `xml:"objectCharacteristics,omitempty"`
 	OriginalName    string                `xml:"originalName,omitempty"`
+	Relationships   []premisRelationship  `xml:"relationship,omitempty"`
 	LinkingEventIDs []premisLinkEvent     `xml:"linkingEventIdentifier,omitempty"`
+}
+
+// premisRelationship links a derived file to its source ("derivation",
+// "has source").
+type premisRelationship struct {
+	Type    premisAuthority    `xml:"relationshipType"`
+	SubType premisAuthority    `xml:"relationshipSubType"`
+	Objects []premisRelatedObj `xml:"relatedObjectIdentifier"`
+}
+
+type premisRelatedObj struct {
+	Type  string `xml:"relatedObjectIdentifierType"`
+	Value string `xml:"relatedObjectIdentifierValue"`
 }
 
 type premisCharacteristic struct {
@@ -130,8 +147,16 @@ type premisLinkAgent struct {
 }
 
 type premisLinkObject struct {
-	Type  string `xml:"linkingObjectIdentifierType"`
-	Value string `xml:"linkingObjectIdentifierValue"`
+	Type  string           `xml:"linkingObjectIdentifierType"`
+	Value string           `xml:"linkingObjectIdentifierValue"`
+	Role  *premisAuthority `xml:"linkingObjectRole,omitempty"`
+}
+
+// objectRole renders a linkingObjectRole of the LoC eventRelatedObjectRole
+// vocabulary: "sou" (source) or "out" (outcome).
+func objectRole(code, label string) *premisAuthority {
+	return &premisAuthority{Authority: "eventRelatedObjectRole", AuthorityURI: objectRoleVocab,
+		ValueURI: objectRoleVocab + "/" + code, Value: label}
 }
 
 type premisAgent struct {
@@ -179,6 +204,14 @@ func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 			},
 			OriginalName: f.Name,
 		}
+		if f.DerivedFrom != "" {
+			o.Relationships = []premisRelationship{{
+				Type: premisAuthority{Authority: "relationshipType", AuthorityURI: relTypeVocab,
+					ValueURI: relTypeVocab + "/der", Value: "derivation"},
+				SubType: premisAuthority{Authority: "relationshipSubType", AuthorityURI: relSubTypeVocab, Value: "has source"},
+				Objects: []premisRelatedObj{{Type: idTypePath, Value: f.DerivedFrom}},
+			}}
+		}
 		ft := &o.Characteristics.Format
 		name := f.FormatName
 		if name == "" {
@@ -225,11 +258,18 @@ func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 					ValueURI: agentRoleVocab + "/exe", Value: "executing program"}})
 		}
 		objs := e.Objects
-		if len(objs) == 0 {
+		if len(objs) == 0 && len(e.Outcomes) == 0 {
 			pe.LinkingObjs = append(pe.LinkingObjs, premisLinkObject{Type: idTypeURN, Value: string(a.ID)})
 		}
 		for _, p := range objs {
-			pe.LinkingObjs = append(pe.LinkingObjs, premisLinkObject{Type: idTypePath, Value: p})
+			lo := premisLinkObject{Type: idTypePath, Value: p}
+			if len(e.Outcomes) > 0 {
+				lo.Role = objectRole("sou", "source")
+			}
+			pe.LinkingObjs = append(pe.LinkingObjs, lo)
+		}
+		for _, p := range e.Outcomes {
+			pe.LinkingObjs = append(pe.LinkingObjs, premisLinkObject{Type: idTypePath, Value: p, Role: objectRole("out", "outcome")})
 		}
 		doc.Events = append(doc.Events, pe)
 	}
@@ -265,6 +305,7 @@ func decodePREMIS(r io.Reader, a *preservation.AIP) error {
 			Identifiers     []premisObjectID      `xml:"objectIdentifier"`
 			Characteristics *premisCharacteristic `xml:"objectCharacteristics"`
 			OriginalName    string                `xml:"originalName"`
+			Relationships   []premisRelationship  `xml:"relationship"`
 		} `xml:"object"`
 		Events []premisEvent `xml:"event"`
 		Agents []premisAgent `xml:"agent"`
@@ -279,6 +320,11 @@ func decodePREMIS(r io.Reader, a *preservation.AIP) error {
 		}
 		c := o.Characteristics
 		f := preservation.File{Path: o.Identifiers[0].Value, Name: o.OriginalName, Size: c.Size}
+		for _, r := range o.Relationships {
+			if r.Type.Value == "derivation" && r.SubType.Value == "has source" && len(r.Objects) > 0 && r.Objects[0].Type == idTypePath {
+				f.DerivedFrom = r.Objects[0].Value
+			}
+		}
 		for _, fx := range c.Fixity {
 			if fx.Algorithm.Value == "SHA-512" {
 				f.SHA512 = fx.Digest
@@ -322,7 +368,11 @@ func decodePREMIS(r io.Reader, a *preservation.AIP) error {
 			ev.Agents = append(ev.Agents, la.Value)
 		}
 		for _, lo := range e.LinkingObjs {
-			if lo.Type == idTypePath {
+			switch {
+			case lo.Type != idTypePath:
+			case lo.Role != nil && codeFromURI(lo.Role.ValueURI) == "out":
+				ev.Outcomes = append(ev.Outcomes, lo.Value)
+			default:
 				ev.Objects = append(ev.Objects, lo.Value)
 			}
 		}

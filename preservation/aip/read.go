@@ -22,16 +22,30 @@ import (
 // maxMetadataSize bounds how much of an inventory or metadata file is read.
 const maxMetadataSize = 256 << 20
 
-// Head is an object's current root inventory as read from a store.
+// Head is an object's current version as read from a store: the inventory
+// its root sidecar confirms.
 type Head struct {
 	Root      string
 	Inventory *Inventory
-	// Digest is the SHA-512 of inventory.json, as confirmed by its sidecar.
+	// Digest is the SHA-512 of the head inventory, as named by the root
+	// sidecar.
 	Digest string
+	// Updating reports that the root inventory.json is not the one its
+	// sidecar names: a new version is being written (the root inventory is
+	// replaced before its sidecar), or the root inventory is damaged. The
+	// head is then the version inventory vN/inventory.json that the sidecar
+	// names.
+	Updating bool
+	// rootDigest and sideDigest are the SHA-512 of the root inventory.json
+	// and of inventory.json.sha512 as found, for compare-and-swap.
+	rootDigest, sideDigest string
 }
 
-// ReadHead reads and checks the root inventory of id in st. A missing or
-// mismatching sidecar yields ErrIncomplete.
+// ReadHead reads the current version of id in st: the inventory that the
+// root sidecar inventory.json.sha512 names. That is the root inventory,
+// except while a new version is being written (see Head.Updating). A
+// missing root inventory or sidecar, or a sidecar that names no inventory
+// of the object, yields ErrIncomplete.
 func ReadHead(ctx context.Context, st store.Store, id string) (*Head, error) {
 	return readHeadAt(ctx, st, ObjectKey(id))
 }
@@ -51,11 +65,18 @@ func readHeadAt(ctx context.Context, st store.Store, root string) (*Head, error)
 		}
 		return nil, err
 	}
-	sum := sha512.Sum512(invBytes)
-	digest := hex.EncodeToString(sum[:])
-	fields := strings.Fields(string(side))
-	if len(fields) != 2 || fields[1] != "inventory.json" || !strings.EqualFold(fields[0], digest) {
-		return nil, fmt.Errorf("%s: %w: sidecar does not match inventory", root, ErrIncomplete)
+	named, ok := sidecarDigest(side)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w: sidecar is not a sha512 sidecar of inventory.json", root, ErrIncomplete)
+	}
+	h := &Head{Root: root, Digest: named, rootDigest: sha512hex(invBytes), sideDigest: sha512hex(side)}
+	if h.rootDigest != named {
+		// The root inventory was replaced and its sidecar not yet: the
+		// sidecar names the version inventory that is still the head.
+		h.Updating = true
+		if invBytes, err = h.namedVersion(ctx, st, invBytes); err != nil {
+			return nil, err
+		}
 	}
 	inv, err := ParseInventory(invBytes)
 	if err != nil {
@@ -64,7 +85,78 @@ func readHeadAt(ctx context.Context, st store.Store, root string) (*Head, error)
 	if ObjectKey(inv.ID) != root {
 		return nil, fmt.Errorf("%s: inventory id %q does not map to this object root", root, inv.ID)
 	}
-	return &Head{Root: root, Inventory: inv, Digest: digest}, nil
+	h.Inventory = inv
+	return h, nil
+}
+
+// namedVersion finds the version inventory whose digest the root sidecar
+// names, trying the versions from one after the root inventory's head
+// downwards, and returns its bytes. Its own sidecar must confirm it too.
+func (h *Head) namedVersion(ctx context.Context, st store.Store, rootInv []byte) ([]byte, error) {
+	top := 0
+	if inv, err := ParseInventory(rootInv); err == nil {
+		top = versionNumber(inv.Head)
+	}
+	if top == 0 {
+		// The root inventory is unreadable: look at the version
+		// directories there are.
+		for info, err := range st.List(ctx, h.Root+"/v") {
+			if err != nil {
+				return nil, err
+			}
+			rel := strings.TrimPrefix(info.Key, h.Root+"/")
+			if dir, file, ok := strings.Cut(rel, "/"); ok && file == "inventory.json" {
+				top = max(top, versionNumber(dir))
+			}
+		}
+	}
+	for n := top + 1; n >= 1; n-- {
+		v := fmt.Sprintf("%s/v%d/inventory.json", h.Root, n)
+		b, err := readAll(ctx, st, v)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if sha512hex(b) != h.Digest {
+			continue
+		}
+		side, err := readAll(ctx, st, v+".sha512")
+		if d, ok := sidecarDigest(side); err != nil || !ok || d != h.Digest {
+			continue
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("%s: %w: the root sidecar names no inventory of the object", h.Root, ErrIncomplete)
+}
+
+// sidecarDigest returns the lower-case digest an inventory sidecar names.
+func sidecarDigest(side []byte) (string, bool) {
+	f := strings.Fields(string(side))
+	if len(f) != 2 || f[1] != "inventory.json" || !store.ValidSHA512(strings.ToLower(f[0])) {
+		return "", false
+	}
+	return strings.ToLower(f[0]), true
+}
+
+// versionNumber returns n for a version directory name "v<n>" without
+// zero padding, else 0.
+func versionNumber(v string) int {
+	s, ok := strings.CutPrefix(v, "v")
+	if !ok || s == "" || s[0] == '0' {
+		return 0
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}
+
+func sha512hex(b []byte) string {
+	sum := sha512.Sum512(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // contentKey returns the store key of the content holding logical path p in

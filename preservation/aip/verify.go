@@ -42,9 +42,12 @@ func Verify(ctx context.Context, st store.Store, id string) (*Verification, erro
 	for _, w := range res.Warnings {
 		v.Problems = append(v.Problems, preservation.Problem{Code: "OCFL_" + w.Code, Severity: preservation.SeverityWarning, Path: w.Path, Message: w.Message})
 	}
-	if _, err := ReadHead(ctx, st, id); err != nil {
+	if h, err := ReadHead(ctx, st, id); err != nil {
 		v.Problems = append(v.Problems, preservation.Problem{Code: "AIP_INCOMPLETE", Severity: preservation.SeverityError,
 			Path: root, Message: err.Error()})
+	} else if h.Updating {
+		v.Problems = append(v.Problems, preservation.Problem{Code: "AIP_INCOMPLETE", Severity: preservation.SeverityError,
+			Path: root, Message: fmt.Sprintf("the root inventory is not the one its sidecar names (%s): a new version is being written, or the root inventory is damaged", h.Inventory.Head)})
 	}
 	v.OK = !v.Problems.HasErrors()
 	return v, nil
