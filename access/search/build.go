@@ -30,8 +30,12 @@ type Doc struct {
 // with it as today returns the view of a unit while it is closed.
 const beforeAllDays = "0000-00-00"
 
-// textValues returns the values of the analysed text fields of u.
-func textValues(u preservation.Unit) map[string][]string {
+// unitText lists the descriptive text of u that the index searches, by
+// the unit field it comes from and the index field it goes into.
+func unitText(u preservation.Unit) []struct {
+	field  string
+	values []string
+} {
 	names := make([]string, 0, len(u.Persons))
 	for _, p := range u.Persons {
 		if p.Name != "" {
@@ -44,14 +48,17 @@ func textValues(u preservation.Unit) map[string][]string {
 		}
 		return []string{s}
 	}
-	return map[string][]string{
-		fTitle:      one(u.Title),
-		fScope:      one(u.Scope),
-		fPersons:    names,
-		fPlaces:     u.Places,
-		fSubjects:   u.Subjects,
-		fSourceRef:  one(u.SourceRef),
-		fProvenance: one(u.Provenance),
+	return []struct {
+		field  string
+		values []string
+	}{
+		{fTitle, one(u.Title)},
+		{fText, one(u.Scope)},
+		{fText, names},
+		{fText, u.Places},
+		{fText, u.Subjects},
+		{fText, one(u.SourceRef)},
+		{fText, one(u.Provenance)},
 	}
 }
 
@@ -84,20 +91,28 @@ func (d Doc) fields() (map[string]any, error) {
 		fStored:  string(stored),
 		fRelease: float64(rel),
 	}
-	full, shown := textValues(u), textValues(view)
-	restricted := false
-	for _, tf := range textFields {
-		a, b := full[tf.name], shown[tf.name]
-		if len(b) > 0 {
-			f[tf.name] = b
-		}
-		if !slices.Equal(a, b) && len(a) > 0 {
-			f[restrictedPrefix+tf.name] = a
-			restricted = true
+	// Each piece of text the closed view shows is public; a piece it hides
+	// or changes goes whole into the restricted twin of its field.
+	text := map[string][]string{}
+	full, shown := unitText(u), unitText(view)
+	for i, t := range full {
+		if s := shown[i].values; slices.Equal(t.values, s) {
+			text[t.field] = append(text[t.field], t.values...)
+		} else {
+			text[t.field] = append(text[t.field], s...)
+			text[restrictedPrefix+t.field] = append(text[restrictedPrefix+t.field], t.values...)
 		}
 	}
-	if restricted {
-		f[fRRelease] = float64(rel)
+	if d.BestandTitle != "" {
+		text[fText] = append(text[fText], d.BestandTitle)
+	}
+	for k, v := range text {
+		if len(v) > 0 {
+			f[k] = v
+			if strings.HasPrefix(k, restrictedPrefix) {
+				f[fRRelease] = float64(rel)
+			}
+		}
 	}
 
 	if view.Parent != "" {
@@ -112,12 +127,10 @@ func (d Doc) fields() (map[string]any, error) {
 	if view.Bestand != "" {
 		f[fBestand] = view.Bestand
 	}
-	if d.BestandTitle != "" {
-		f[fBestandTitle] = d.BestandTitle
-	}
 	sig := normSignatur(view.Signatur)
 	if sig != "" {
 		f[fSignatur] = sig
+		f[fSigPre] = sig
 	}
 	// Both sort keys end with the id, so that they are unique and no sort
 	// needs bleve's _id (which costs a stored-field lookup per match).

@@ -232,10 +232,11 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 func (x *Index) Rebuild(ctx context.Context, docs iter.Seq2[Doc, error]) error {
 	x.wmu.Lock()
 	defer x.wmu.Unlock()
-	if _, done, err := x.reader(); err != nil {
-		return err
-	} else {
-		done()
+	x.mu.RLock()
+	closed := x.b == nil
+	x.mu.RUnlock()
+	if closed {
+		return ErrClosed
 	}
 	m, err := newMapping()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/keyword" // registers "keyword"
 	"github.com/blevesearch/bleve/v2/analysis/lang/de"
+	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
@@ -14,61 +15,58 @@ import (
 // SchemaVersion is the index layout version this code reads and writes.
 // Change it whenever a field, analyzer or the meaning of a stored value
 // changes: an index of another version is refused with ErrSchema.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Analyzers.
 const (
 	anGerman    = de.AnalyzerName // tokenize, lowercase, German stop words, normalise (ä→a, ß→ss, ue→u), light stemming
 	anPrefix    = "magazin_de_prefix"
 	anSignatur  = "magazin_signatur"
+	anSigPrefix = "magazin_signatur_prefixes"
+	tfSigEdge   = "magazin_signatur_edge"
 	anKeyword   = "keyword"
 	internalKey = "magazin.schema"
 )
 
-// Field names. The protected text fields come in pairs: the public field
-// holds what closure.Public shows of a unit while it is closed, the
-// restricted field ("r_" prefix) what it hides. Public queries match a
-// restricted field only together with fRRelease <= today.
+// Field names. The text fields come in pairs: the public field holds what
+// closure.Public shows of a unit while it is closed, the restricted field
+// ("r_" prefix) what it hides. Public queries match a restricted field only
+// together with fRRelease <= today.
 const (
-	fStored       = "u"       // the Doc as JSON, stored only
-	fParent       = "parent"  // keyword
-	fAncestors    = "anc"     // keyword, all ancestors
-	fLevel        = "level"   // keyword, facet
-	fBestand      = "bestand" // keyword, facet
-	fSignatur     = "sig"     // whole signature, lowercased
-	fSigKey       = "sigkey"  // natural sort key of the signature
-	fChildKey     = "ckey"    // sort key among siblings: order, then signature
-	fFrom         = "from"    // Laufzeit start, numeric yyyymmdd
-	fTo           = "to"      // Laufzeit end, numeric yyyymmdd
-	fDecade       = "decade"  // keyword per decade the Laufzeit touches, facet
-	fRelease      = "rel"     // release date, numeric yyyymmdd; 0 = open
-	fRRelease     = "rrel"    // release date of units with restricted text only
-	fBestandTitle = "bestandtitle"
+	fStored    = "u"       // the Doc as JSON, stored only
+	fParent    = "parent"  // keyword
+	fAncestors = "anc"     // keyword, all ancestors
+	fLevel     = "level"   // keyword, facet
+	fBestand   = "bestand" // keyword, facet
+	fSignatur  = "sig"     // whole signature, lowercased
+	fSigPre    = "sigpre"  // every prefix of it up to sigPrefixMax runes
+	fSigKey    = "sigkey"  // natural sort key of the signature, then the id
+	fChildKey  = "ckey"    // sort key among siblings: order, signature, id
+	fFrom      = "from"    // Laufzeit start, numeric yyyymmdd
+	fTo        = "to"      // Laufzeit end, numeric yyyymmdd
+	fDecade    = "decade"  // keyword per decade the Laufzeit touches, facet
+	fRelease   = "rel"     // release date, numeric yyyymmdd; 0 = open
+	fRRelease  = "rrel"    // release date of units with restricted text only
 
-	fTitle      = "title"
-	fScope      = "scope"
-	fPersons    = "persons"
-	fPlaces     = "places"
-	fSubjects   = "subjects"
-	fSourceRef  = "sourceref"
-	fProvenance = "provenance"
+	fTitle = "title" // the title
+	fText  = "text"  // scope, persons, places, subjects, source reference, provenance, Bestand title
 
 	restrictedPrefix = "r_"
 )
 
-// textFields are the analysed text fields, each with its query boost. Every
-// one of them exists as a public and as a restricted field.
+// sigPrefixMax is the longest signature prefix indexed as a term; a
+// longer prefix query falls back to bleve's prefix query on fSignatur.
+const sigPrefixMax = 32
+
+// textFields are the analysed text fields with their query boosts. Few
+// fields keep queries fast: every word of a query is looked up in each of
+// them and in their restricted twins.
 var textFields = []struct {
 	name  string
 	boost float64
 }{
 	{fTitle, 3},
-	{fScope, 1},
-	{fPersons, 2},
-	{fPlaces, 1.5},
-	{fSubjects, 1.5},
-	{fSourceRef, 1},
-	{fProvenance, 1},
+	{fText, 1},
 }
 
 // newMapping returns the index mapping. Nothing is dynamic, nothing goes
@@ -97,6 +95,24 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		return nil, err
 	}
 
+	// A signature prefix query is one term lookup in fSigPre, not a
+	// disjunction over every signature with that prefix (a million for
+	// "10747*" in a large Bestand).
+	if err := m.AddCustomTokenFilter(tfSigEdge, map[string]any{
+		"type": edgengram.Name,
+		"min":  1.0,
+		"max":  float64(sigPrefixMax),
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.AddCustomAnalyzer(anSigPrefix, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     single.Name,
+		"token_filters": []any{lowercase.Name, tfSigEdge},
+	}); err != nil {
+		return nil, err
+	}
+
 	doc := bleve.NewDocumentStaticMapping()
 	doc.Dynamic = false
 
@@ -121,11 +137,13 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	sig := keyword(false)
 	sig.Analyzer = anSignatur
 	doc.AddFieldMappingsAt(fSignatur, sig)
+	sigPre := keyword(false)
+	sigPre.Analyzer = anSigPrefix
+	doc.AddFieldMappingsAt(fSigPre, sigPre)
 	doc.AddFieldMappingsAt(fFrom, numeric(false))
 	doc.AddFieldMappingsAt(fTo, numeric(false))
 	doc.AddFieldMappingsAt(fRelease, numeric(true))
 	doc.AddFieldMappingsAt(fRRelease, numeric(false))
-	doc.AddFieldMappingsAt(fBestandTitle, text())
 	for _, f := range textFields {
 		doc.AddFieldMappingsAt(f.name, text())
 		doc.AddFieldMappingsAt(restrictedPrefix+f.name, text())

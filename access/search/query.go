@@ -214,7 +214,6 @@ func wordQuery(w word, today float64) query.Query {
 		public = append(public, mk(f.name, f.boost)...)
 		restricted = append(restricted, mk(restrictedPrefix+f.name, f.boost)...)
 	}
-	public = append(public, mk(fBestandTitle, 0.5)...)
 	released := bleve.NewConjunctionQuery(
 		bleve.NewDisjunctionQuery(restricted...),
 		rangeQuery(fRRelease, nil, &today, false, true),
@@ -245,20 +244,31 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 	}
 	if s := strings.TrimSpace(q.Signatur); s != "" {
 		if p, ok := strings.CutSuffix(s, "*"); ok {
+			space := strings.HasSuffix(p, " ") // "10747 *" is not "107470"
 			if p = x.analyseSignatur(p); p != "" {
-				must = append(must, fieldQuery(bleve.NewPrefixQuery(p), fSignatur, 0))
+				if space {
+					p += " "
+				}
+				if utf8.RuneCountInString(p) <= sigPrefixMax {
+					must = append(must, fieldQuery(bleve.NewTermQuery(p), fSigPre, 0))
+				} else {
+					must = append(must, fieldQuery(bleve.NewPrefixQuery(p), fSignatur, 0))
+				}
 			}
 		} else {
 			must = append(must, fieldQuery(bleve.NewTermQuery(x.analyseSignatur(s)), fSignatur, 0))
 		}
 	}
-	for field, vals := range map[string][]string{fBestand: q.Bestand, fLevel: q.Level} {
-		if len(vals) == 0 {
+	for _, f := range []struct {
+		field string
+		vals  []string
+	}{{fBestand, q.Bestand}, {fLevel, q.Level}} {
+		if len(f.vals) == 0 {
 			continue
 		}
 		var one []query.Query
-		for _, v := range vals {
-			one = append(one, fieldQuery(bleve.NewTermQuery(v), field, 0))
+		for _, v := range f.vals {
+			one = append(one, fieldQuery(bleve.NewTermQuery(v), f.field, 0))
 		}
 		must = append(must, bleve.NewDisjunctionQuery(one...))
 	}
@@ -294,14 +304,21 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 	return bleve.NewConjunctionQuery(must...), w, nil
 }
 
-func pageOf(page, size int) (int, int) {
+// MaxOffset bounds how deep a page may start.
+const MaxOffset = 100_000_000
+
+func pageOf(page, size int) (int, int, error) {
 	if page < 1 {
 		page = 1
 	}
 	if size <= 0 {
 		size = DefaultSize
 	}
-	return page, min(size, MaxSize)
+	size = min(size, MaxSize)
+	if page-1 > MaxOffset/size {
+		return 0, 0, fmt.Errorf("%w: page %d is too deep", ErrQuery, page)
+	}
+	return page, size, nil
 }
 
 func checkToday(today string) (float64, error) {
@@ -324,7 +341,10 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, size := pageOf(q.Page, q.Size)
+	page, size, err := pageOf(q.Page, q.Size)
+	if err != nil {
+		return nil, err
+	}
 	req := bleve.NewSearchRequestOptions(bq, size, (page-1)*size, false)
 	req.Fields = []string{fStored}
 	if w.empty() && strings.TrimSpace(q.Text) == "" {
@@ -378,7 +398,10 @@ func (x *Index) Children(ctx context.Context, parent string, page, size int, tod
 	if _, err := checkToday(today); err != nil {
 		return nil, err
 	}
-	page, size = pageOf(page, size)
+	page, size, err := pageOf(page, size)
+	if err != nil {
+		return nil, err
+	}
 	b, done, err := x.reader()
 	if err != nil {
 		return nil, err

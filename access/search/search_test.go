@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"iter"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -205,6 +206,14 @@ func TestPagination(t *testing.T) {
 	if r := find(t, x, Query{Size: 5000}); r.Size != MaxSize {
 		t.Errorf("size = %d, want %d", r.Size, MaxSize)
 	}
+	for _, p := range []int{MaxOffset + 2, int(^uint(0) >> 1)} {
+		if _, err := x.Search(context.Background(), Query{Page: p, Size: 1, Today: today}); !errors.Is(err, ErrQuery) {
+			t.Errorf("page %d: %v", p, err)
+		}
+		if _, err := x.Children(context.Background(), "b1", p, 1, today); !errors.Is(err, ErrQuery) {
+			t.Errorf("children page %d: %v", p, err)
+		}
+	}
 }
 
 func TestSignatur(t *testing.T) {
@@ -216,6 +225,8 @@ func TestSignatur(t *testing.T) {
 		unit("n12", "10747  Nr. 12", "D"),
 		unit("o1", "10748 Nr. 1", "E"),
 		unit("x", "StA-DD 5/a", "F"),
+		unit("p", "107470 Nr. 1", "G"),
+		unit("long", "Ministerium für Staatssicherheit BV Frankfurt/O. Nr. 4711", "H"),
 	)
 	cases := []struct {
 		sig  string
@@ -224,11 +235,16 @@ func TestSignatur(t *testing.T) {
 		{"10747 Nr. 1", []string{"n1"}},
 		{" 10747   nr. 1 ", []string{"n1"}},
 		{"10747 Nr. 1*", []string{"n1", "n10", "n12"}},
-		{"10747*", []string{"n1", "n10", "n12", "n2"}},
-		{"1074*", []string{"n1", "n10", "n12", "n2", "o1"}},
+		{"10747*", []string{"n1", "n10", "n12", "n2", "p"}},
+		{"10747 *", []string{"n1", "n10", "n12", "n2"}},
+		{"1074*", []string{"n1", "n10", "n12", "n2", "o1", "p"}},
 		{"10747 Nr. 12", []string{"n12"}},
 		{"sta-dd 5/A", []string{"x"}},
 		{"10747 Nr.", nil},
+		{"ministerium für*", []string{"long"}},
+		{"Ministerium für Staatssicherheit BV Frankfurt*", []string{"long"}}, // longer than sigPrefixMax
+		{"Ministerium für Staatssicherheit BV Frankfurt/O. Nr. 4711*", []string{"long"}},
+		{"Ministerium für Staatssicherheit BV Frankfurt/O. Nr. 4712*", nil},
 	}
 	for _, c := range cases {
 		if got := sorted(ids(find(t, x, Query{Signatur: c.sig}))); !slices.Equal(got, c.want) {
@@ -535,5 +551,23 @@ func TestOpenRefusesForeignDir(t *testing.T) {
 	if x, err := Open(dir); err == nil {
 		x.Close()
 		t.Error("Open used a non-empty directory without an index")
+	}
+}
+
+// A crash between Rebuild's two renames leaves only dir.old: Open puts it
+// back instead of starting an empty index.
+func TestOpenRecoversInterruptedRebuild(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "index")
+	x := openIndex(t, dir)
+	index(t, x, unit("a", "1", "Erhalten"))
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir, dir+".old"); err != nil {
+		t.Fatal(err)
+	}
+	y := openIndex(t, dir)
+	if r := find(t, y, Query{Text: "erhalten"}); r.Total != 1 {
+		t.Errorf("index lost after an interrupted rebuild")
 	}
 }
