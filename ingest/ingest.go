@@ -266,20 +266,13 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		objs = append(objs, built{a, obj})
 	}
 	// Every replica gets every object and is read back before anything
-	// becomes visible.
-	for _, st := range in.stores {
-		for _, b := range objs {
-			if err := b.obj.Write(ctx, st, 4); err != nil {
-				return nil, err
-			}
-		}
+	// becomes visible, in storage or in the catalog.
+	written := make([]*aip.Object, len(objs))
+	for i, b := range objs {
+		written[i] = b.obj
 	}
-	for _, st := range in.stores {
-		for _, b := range objs {
-			if err := b.obj.Verify(ctx, st); err != nil {
-				return nil, err
-			}
-		}
+	if err := in.replicate(ctx, written); err != nil {
+		return nil, err
 	}
 	for _, b := range objs {
 		if err := in.cat.PutAIP(ctx, b.a); err != nil {

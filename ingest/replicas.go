@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"sync"
+
+	"github.com/magazin-archiv/magazin/preservation/aip"
+	"github.com/magazin-archiv/magazin/preservation/store"
+)
+
+// replicate writes objs into every store, in two phases, so that no object
+// becomes visible in any store before every store holds it:
+//
+//  1. every file of every object except its root inventory and the root
+//     inventory's sidecar goes to every store, and is read back;
+//  2. then the root inventories and sidecars, which make an OCFL object
+//     complete (aip.Scan, `magazin rebuild` and OCFL validators see only
+//     objects that have them), go to every store and are read back.
+//
+// A store that is down stops phase 1, so while it is down no store holds
+// a complete object; with the stores wrapped by package retry, the ingest
+// waits there and goes on when the store returns. A crash or a cancellation
+// in phase 1 leaves only files that no listing shows (aip.Scan reports the
+// object incomplete), and a crash in phase 2 only objects that are
+// complete in some stores and that `magazin audit --repair` completes in
+// the others. The catalog learns of the objects after both phases.
+func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) error {
+	holds := make([]*holdBack, len(in.stores))
+	for i, st := range in.stores {
+		holds[i] = newHoldBack(st, objs)
+		for _, o := range objs {
+			if err := o.Write(ctx, holds[i], 4); err != nil {
+				return err
+			}
+		}
+	}
+	for _, h := range holds {
+		if err := readBack(ctx, h.Store, h.written); err != nil {
+			return err
+		}
+	}
+	for _, h := range holds {
+		for _, p := range h.held {
+			if _, err := h.Store.Put(ctx, p.key, bytes.NewReader(p.data), p.size, p.sha512); err != nil {
+				return fmt.Errorf("ingest: complete an object in %s: %w", h.Store, err)
+			}
+		}
+	}
+	for _, h := range holds {
+		if err := readBack(ctx, h.Store, h.held); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// written is one object a store was given.
+type written struct {
+	key    string
+	size   int64
+	sha512 string
+	data   []byte // the content of a held object
+}
+
+// holdBack is a store that passes every Put on to its store except those
+// of the objects' root inventories and sidecars: it keeps their content
+// and reports them stored. It records everything put.
+type holdBack struct {
+	store.Store
+	hold map[string]bool
+
+	mu      sync.Mutex
+	written []written // put into the store, in order
+	held    []written // kept back, in order
+}
+
+func newHoldBack(st store.Store, objs []*aip.Object) *holdBack {
+	h := &holdBack{Store: st, hold: map[string]bool{}}
+	for _, o := range objs {
+		h.hold[o.Root+"/inventory.json"] = true
+		h.hold[o.Root+"/inventory.json.sha512"] = true
+	}
+	return h
+}
+
+// Put implements store.Store.
+func (h *holdBack) Put(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	w := written{key: key, size: size, sha512: sha512}
+	if !h.hold[key] {
+		info, err := h.Store.Put(ctx, key, r, size, sha512)
+		if err == nil {
+			h.mu.Lock()
+			h.written = append(h.written, w)
+			h.mu.Unlock()
+		}
+		return info, err
+	}
+	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
+	}
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, store.NewVerifier(ctx, r, size, sha512)); err != nil {
+		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
+	}
+	w.data = buf.Bytes()
+	h.mu.Lock()
+	h.held = append(h.held, w)
+	h.mu.Unlock()
+	return store.Info{Key: key, Size: size, SHA512: sha512}, nil
+}
+
+// readBack reads every object in ws from st and checks its size and
+// SHA-512.
+func readBack(ctx context.Context, st store.Store, ws []written) error {
+	for _, w := range ws {
+		if err := func() error {
+			rc, _, err := st.Get(ctx, w.key)
+			if err != nil {
+				return err
+			}
+			defer rc.Close()
+			h := sha512.New()
+			n, err := io.Copy(h, store.ContextReader(ctx, rc))
+			switch {
+			case err != nil:
+				return fmt.Errorf("read %s: %w", w.key, err)
+			case n != w.size:
+				return fmt.Errorf("%s: %w: got %d bytes, want %d", w.key, store.ErrSizeMismatch, n, w.size)
+			case hex.EncodeToString(h.Sum(nil)) != w.sha512:
+				return fmt.Errorf("%s: %w", w.key, store.ErrDigestMismatch)
+			}
+			return nil
+		}(); err != nil {
+			return fmt.Errorf("ingest: read-back from %s: %w", st, err)
+		}
+	}
+	return nil
+}
