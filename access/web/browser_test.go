@@ -248,7 +248,7 @@ func TestBrowser(t *testing.T) {
 	// title, no files; its file URL is refused with the lock.
 	step("closed unit", chromedp.Navigate(ts.URL+"/signatur?s="+url.QueryEscape("20001 Nr. 2")), chromedp.WaitVisible(chromedp.CSS(".lock")),
 		contrast("closed unit"), shots.take("6-einheit-gesperrt"))
-	if h := text(".lock h2"); h != "Gesperrt bis 25.07.2078" {
+	if h := text(".lock h2"); h != "Gesperrt – zugänglich ab 25.07.2078" {
 		t.Errorf("lock heading = %q", h)
 	}
 	if body := text("main"); !strings.Contains(body, "60 Jahre nach Entstehung") || strings.Contains(body, secret) || strings.Contains(body, "Herunterladen") {

@@ -79,7 +79,7 @@ func TestHomeShowsTheTektonik(t *testing.T) {
 	r = get(t, f.srv, "/unit/"+short(idTektonik))
 	mustContain(t, "Tektonik group", r.body, "Landratsamt Musterkreis", "Stadtverwaltung Müllrose", "Enthaltene Einheiten")
 	r = get(t, f.srv, "/unit/"+short(idBestand))
-	mustContain(t, "Bestand", r.body, "20001 Nr. 1", "Bauantrag Schulze", "20001 Nr. 3", "gesperrt bis 25.07.2048", "frei zugänglich",
+	mustContain(t, "Bestand", r.body, "20001 Nr. 1", "Bauantrag Schulze", "20001 Nr. 3", "gesperrt, frei ab 25.07.2048", "frei zugänglich",
 		"Titel gesperrt (personenbezogenes Archivgut)")
 	mustNotContain(t, "Bestand", r.body, secret, "<script>alert")
 	if strings.Index(r.body, "20001 Nr. 1") > strings.Index(r.body, "20001 Nr. 3") {
@@ -120,7 +120,7 @@ func TestSearchPage(t *testing.T) {
 		t.Fatalf("search = %d", r.code)
 	}
 	mustContain(t, "search", r.body, "Treffer", "<mark>Müllrose</mark>", "Haushaltsplan der Stadt", "Bauantrag Schulze",
-		"Verzeichnungsstufe", "Laufzeit (Jahrzehnt)", "Zugang", "Landratsamt Musterkreis", "gesperrt bis 25.07.2048")
+		"Verzeichnungsstufe", "Laufzeit (Jahrzehnt)", "Zugang", "Landratsamt Musterkreis", "gesperrt, frei ab 25.07.2048")
 	// A title with markup is escaped, also inside a highlighted fragment.
 	mustContain(t, "search", r.body, "Bauakte &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; <mark>Müllrose</mark>")
 	mustNotContain(t, "search", r.body, "<script>", secret)
@@ -163,11 +163,11 @@ func TestUnitPages(t *testing.T) {
 	mustNotContain(t, "open unit", r.body, "/view/original/Stellenplan.csv", aipOpen)
 
 	r = get(t, f.srv, "/unit/"+short(idClosed))
-	mustContain(t, "closed unit", r.body, "Bauantrag Schulze", "Gesperrt bis 25.07.2048", "30 Jahre nach Entstehung", "SächsArchivG")
+	mustContain(t, "closed unit", r.body, "Bauantrag Schulze", "Gesperrt – zugänglich ab 25.07.2048", "30 Jahre nach Entstehung", "SächsArchivG")
 	mustNotContain(t, "closed unit", r.body, "Bauantrag Lindenstraße.pdf", aipClosed, "/file/")
 
 	r = get(t, f.srv, "/unit/"+short(idPersonal))
-	mustContain(t, "personal unit", r.body, "20001 Nr. 2", "Gesperrt bis 25.07.2078", "Titel gesperrt", "beziehen sich auf Personen", "60 Jahre")
+	mustContain(t, "personal unit", r.body, "20001 Nr. 2", "Gesperrt – zugänglich ab 25.07.2078", "Titel gesperrt", "beziehen sich auf Personen", "60 Jahre")
 	mustNotContain(t, "personal unit", r.body, secret, "Erna", "Pflegeheim", "/file/")
 
 	r = get(t, f.srv, "/unit/"+short(idPersDoc))

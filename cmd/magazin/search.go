@@ -78,7 +78,7 @@ func accessText(open bool, release string) string {
 	case release == "9999-12-31":
 		return "gesperrt (Frist offen)"
 	default:
-		return "gesperrt bis " + release
+		return "gesperrt, frei ab " + release
 	}
 }
 
