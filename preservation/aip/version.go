@@ -262,6 +262,8 @@ type Revision struct {
 // representations that rev.AIP.Files no longer lists leave the new
 // version's state (earlier versions keep them); the submission's metadata
 // is kept. It reads the sizes of the submission's metadata files from st.
+// A revision that changes neither a file nor the description record nor
+// PREMIS is ErrUnchanged.
 func Revise(ctx context.Context, st store.Store, h *Head, rev Revision) (*Object, error) {
 	a := rev.AIP
 	if a == nil || h == nil || h.Inventory == nil || string(a.ID) != h.Inventory.ID {
@@ -334,6 +336,10 @@ func Revise(ctx context.Context, st store.Store, h *Head, rev Revision) (*Object
 	desc, premis, mets, err := renderMetadata(a, a.Created.UTC().Truncate(time.Second), subMD, created)
 	if err != nil {
 		return nil, err
+	}
+	if len(puts) == 0 && len(remove) == 0 && state[PathDescription] == desc.SHA512 && state[PathPREMIS] == premis.SHA512 {
+		// Only METS would change, by the date of the version.
+		return nil, ErrUnchanged
 	}
 	puts = append(puts, desc, premis, mets)
 	return NewVersion(h, Change{Put: puts, Remove: remove, Created: created, User: rev.User, Address: rev.Address, Message: rev.Message})

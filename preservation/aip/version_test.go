@@ -3,6 +3,7 @@ package aip_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -396,5 +397,136 @@ func TestVersionConflictAndUnchanged(t *testing.T) {
 	}
 	if _, err := aip.NewVersion(h, aip.Change{Put: []aip.Source{aip.BytesSource(aip.PathMETS+"/x", []byte("x"))}}); err == nil {
 		t.Error("a path below a file accepted")
+	}
+}
+
+// Update brings a replica that a crash left one version behind up to the
+// others before it writes the next version to all of them.
+func TestUpdateCatchesUpReplicas(t *testing.T) {
+	ctx := context.Background()
+	a, b := mem.New(), mem.New()
+	obj, err := aip.New(describedPackage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range []store.Store{a, b} {
+		if err := obj.Write(ctx, st, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v1, err := aip.Read(ctx, a, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	// v2 (with new content) reached a only.
+	want2, add := migrate(v1, at)
+	if err := revise(t, ctx, a, want2, add, at).Write(ctx, a, 1); err != nil {
+		t.Fatal(err)
+	}
+	got, err := aip.Update(ctx, []store.Store{b, a}, obj.ID, func(cur *preservation.AIP, h *aip.Head) (*aip.Revision, error) {
+		if h.Inventory.Head != "v2" || len(cur.Files) != 5 {
+			return nil, errors.New("revise was not given the leading head")
+		}
+		return &aip.Revision{AIP: edit(cur, "after the catch-up", at), Created: at}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != 3 || got.Units[0].Title != "after the catch-up" || len(got.Files) != 5 {
+		t.Errorf("Update returned %+v", got)
+	}
+	for _, st := range []store.Store{a, b} {
+		if v, err := aip.Verify(ctx, st, obj.ID); err != nil || !v.OK {
+			t.Errorf("Verify in %p = %+v, %v", st, v, err)
+		}
+		if r, err := aip.Read(ctx, st, obj.ID); err != nil || r.Version != 3 {
+			t.Errorf("Read = %+v, %v", r, err)
+		}
+	}
+	// Unchanged: nothing is written.
+	_, err = aip.Update(ctx, []store.Store{a, b}, obj.ID, func(cur *preservation.AIP, h *aip.Head) (*aip.Revision, error) {
+		return &aip.Revision{AIP: cur}, nil
+	})
+	if !errors.Is(err, aip.ErrUnchanged) {
+		t.Errorf("unchanged Update: %v", err)
+	}
+	// Diverging replicas are refused.
+	for i, st := range []store.Store{a, b} {
+		cur, _ := aip.Read(ctx, st, obj.ID)
+		if err := revise(t, ctx, st, edit(cur, fmt.Sprint("diverged ", i), at), nil, at).Write(ctx, st, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := aip.Update(ctx, []store.Store{a, b}, obj.ID, nil); !errors.Is(err, aip.ErrDivergent) {
+		t.Errorf("diverging replicas: %v, want ErrDivergent", err)
+	}
+}
+
+// recorder remembers the order of removals.
+type recorder struct {
+	*mem.Store
+	removed []string
+}
+
+func (r *recorder) Remove(ctx context.Context, key string) error {
+	r.removed = append(r.removed, key)
+	return r.Store.Remove(ctx, key)
+}
+
+func TestDestroy(t *testing.T) {
+	ctx := context.Background()
+	st := &recorder{Store: mem.New()}
+	keep, err := aip.New(samplePackage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := describedPackage(t)
+	pkg.AIP.ID = "urn:uuid:7e0f1d2c-1111-4000-8000-000000000002"
+	obj, err := aip.New(pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*aip.Object{keep, obj} {
+		if err := o.Write(ctx, st, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur, _ := aip.Read(ctx, st, obj.ID)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	if err := revise(t, ctx, st, edit(cur, "v2", at), nil, at).Write(ctx, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	if until, err := aip.RetainedUntil(ctx, st, obj.ID); err != nil || !until.IsZero() {
+		t.Errorf("RetainedUntil in a mem store = %v, %v", until, err)
+	}
+	n, err := aip.Destroy(ctx, st, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := aip.ObjectKey(obj.ID) + "/"
+	if n != len(st.removed) || n < 10 {
+		t.Fatalf("Destroy removed %d keys: %q", n, st.removed)
+	}
+	want := []string{"inventory.json.sha512", "inventory.json", "v2/inventory.json.sha512", "v2/inventory.json"}
+	for i, w := range want {
+		if st.removed[i] != root+w {
+			t.Errorf("removal %d = %s, want %s", i, st.removed[i], w)
+		}
+	}
+	if last := st.removed[n-1]; last != root+"0=ocfl_object_1.1" {
+		t.Errorf("last removal = %s, want the declaration", last)
+	}
+	for info := range st.List(ctx, root) {
+		t.Errorf("left behind: %s", info.Key)
+	}
+	if _, err := aip.Read(ctx, st, obj.ID); err == nil {
+		t.Error("the destroyed AIP is still readable")
+	}
+	if _, err := aip.Read(ctx, st, keep.ID); err != nil {
+		t.Errorf("another AIP was harmed: %v", err)
+	}
+	if n, err := aip.Destroy(ctx, st, obj.ID); n != 0 || err != nil {
+		t.Errorf("second Destroy = %d, %v", n, err)
 	}
 }

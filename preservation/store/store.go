@@ -93,6 +93,17 @@ type Remover interface {
 	Remove(ctx context.Context, key string) error
 }
 
+// Destroyer is implemented by stores that keep earlier versions of
+// objects, where Remove leaves them behind (S3 buckets with versioning,
+// and so every bucket with object lock). Destroy removes the object under
+// key with every version of it the backend keeps, including delete
+// markers. It is used only by the disposal of an AIP (docs/disposal.md);
+// object lock refuses it before the retention of a version ends. Destroying
+// a missing key is not an error.
+type Destroyer interface {
+	Destroy(ctx context.Context, key string) error
+}
+
 // Repairer is implemented by stores that can replace a damaged object with
 // its correct content. It is the one exception to "Put never overwrites",
 // used by fixity audits (package fixity) to heal a copy from a healthy

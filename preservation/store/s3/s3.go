@@ -29,7 +29,8 @@
 //     while reading; a mismatch is an error at the end of the stream.
 //   - Store implements store.RangeGetter, store.Remover, store.Repairer and
 //     store.Replacer (see Repair and Replace for what they mean in
-//     versioned and locked buckets), and store.RetentionReporter.
+//     versioned and locked buckets), store.RetentionReporter and
+//     store.Destroyer.
 //   - Failures of the service match store.ErrUnavailable: S3 errors
 //     SlowDown, ServiceUnavailable, InternalError and the like, HTTP 5xx
 //     (but 501), 429 and 408, and requests that did not get through after
@@ -95,6 +96,7 @@ var (
 	_ store.Remover     = (*Store)(nil)
 
 	_ store.RetentionReporter = (*Store)(nil)
+	_ store.Destroyer         = (*Store)(nil)
 )
 
 // New returns the store described by cfg. It sends no request; Init
@@ -392,6 +394,41 @@ func (s *Store) Remove(ctx context.Context, key string) error {
 	err := s.client.RemoveObject(ctx, s.cfg.Bucket, s.object(key), minio.RemoveObjectOptions{})
 	if err != nil && code(err) != "NoSuchKey" {
 		return s.pathError(ctx, "remove", key, err)
+	}
+	return nil
+}
+
+// Destroy implements store.Destroyer: it removes every version of key and
+// every delete marker, one by one by version id (in a bucket without
+// versioning, the object). Object lock refuses the removal of a version
+// before its retention ends.
+func (s *Store) Destroy(ctx context.Context, key string) error {
+	if err := check(ctx, "destroy", key); err != nil {
+		return err
+	}
+	obj := s.object(key)
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var versions []string
+	for oi := range s.client.ListObjectsIter(lctx, s.cfg.Bucket, minio.ListObjectsOptions{Prefix: obj, WithVersions: true, Recursive: true}) {
+		if oi.Err != nil {
+			return s.pathError(ctx, "destroy", key, oi.Err)
+		}
+		if oi.Key == obj {
+			versions = append(versions, oi.VersionID)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return &iofs.PathError{Op: "destroy", Path: key, Err: err}
+	}
+	for _, v := range versions {
+		err := s.client.RemoveObject(ctx, s.cfg.Bucket, obj, minio.RemoveObjectOptions{VersionID: v})
+		if err != nil && code(err) != "NoSuchKey" && code(err) != "NoSuchVersion" {
+			return s.pathError(ctx, "destroy", key, err)
+		}
+	}
+	if len(versions) == 0 {
+		return s.Remove(ctx, key)
 	}
 	return nil
 }

@@ -227,6 +227,80 @@ func TestRetention(t *testing.T) {
 	}
 }
 
+// TestDestroy removes every version of a key: in a plain bucket, and in a
+// bucket with object lock, where it is refused until the retention of
+// every version has ended (here shortened with governance bypass).
+func TestDestroy(t *testing.T) {
+	for _, locked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("locked=%v", locked), func(t *testing.T) {
+			cfg := testConfig(t)
+			if locked {
+				cfg = lockConfig(t)
+			}
+			s := newStore(t, cfg, "destroy"+randomID())
+			ctx := t.Context()
+			v1, v2 := []byte("inventory v1"), []byte("inventory v2")
+			if _, err := s.Put(ctx, "obj/inventory.json", bytes.NewReader(v1), int64(len(v1)), storetest.Digest(v1)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Replace(ctx, "obj/inventory.json", storetest.Digest(v1), bytes.NewReader(v2), int64(len(v2)), storetest.Digest(v2)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Put(ctx, "obj/inventory.json.sha512", strings.NewReader("x"), 1, storetest.Digest([]byte("x"))); err != nil {
+				t.Fatal(err)
+			}
+			versions := func() (n int) {
+				for oi := range s.Client().ListObjectsIter(ctx, cfg.Bucket, minio.ListObjectsOptions{Prefix: cfg.Prefix + "/", WithVersions: true, Recursive: true}) {
+					if oi.Err != nil {
+						t.Fatal(oi.Err)
+					}
+					if strings.HasSuffix(oi.Key, "/obj/inventory.json") {
+						n++
+					}
+				}
+				return n
+			}
+			if locked {
+				if n := versions(); n != 2 {
+					t.Fatalf("%d versions of the replaced key, want 2", n)
+				}
+				if err := s.Destroy(ctx, "obj/inventory.json"); err == nil {
+					t.Fatal("Destroy under retention succeeded")
+				}
+				if _, err := s.Stat(ctx, "obj/inventory.json"); err != nil {
+					t.Fatalf("the key is gone after a refused Destroy: %v", err)
+				}
+				// Shorten the retention of every version (governance
+				// mode allows it with bypass) and wait for its end.
+				until := time.Now().Add(2 * time.Second)
+				mode := minio.Governance
+				for oi := range s.Client().ListObjectsIter(ctx, cfg.Bucket, minio.ListObjectsOptions{Prefix: cfg.Prefix + "/", WithVersions: true, Recursive: true}) {
+					if err := s.Client().PutObjectRetention(ctx, cfg.Bucket, oi.Key, minio.PutObjectRetentionOptions{
+						GovernanceBypass: true, Mode: &mode, RetainUntilDate: &until, VersionID: oi.VersionID}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				time.Sleep(time.Until(until) + time.Second)
+			}
+			if err := s.Destroy(ctx, "obj/inventory.json"); err != nil {
+				t.Fatalf("Destroy: %v", err)
+			}
+			if _, err := s.Stat(ctx, "obj/inventory.json"); !errors.Is(err, iofs.ErrNotExist) {
+				t.Errorf("Stat after Destroy: %v", err)
+			}
+			if n := versions(); n != 0 {
+				t.Errorf("%d versions left after Destroy", n)
+			}
+			if _, err := s.Stat(ctx, "obj/inventory.json.sha512"); err != nil {
+				t.Errorf("Destroy removed another key: %v", err)
+			}
+			if err := s.Destroy(ctx, "obj/missing"); err != nil {
+				t.Errorf("Destroy of a missing key: %v", err)
+			}
+		})
+	}
+}
+
 // TestNothingRemains checks that a failed multipart Put leaves neither an
 // object nor an incomplete upload behind.
 func TestNothingRemains(t *testing.T) {
