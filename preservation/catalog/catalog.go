@@ -7,6 +7,13 @@
 // catalog records a schema version and refuses to open a catalog of another
 // version with ErrSchema, telling the operator to run `magazin rebuild`.
 //
+// Every unit carries the time its record last changed (Changed, for the
+// OAI-PMH datestamps): the AIP's creation or latest event for the units an
+// AIP holds, the journal segment's time for a journaled change. Whatever
+// records a unit passes the time of the change, and the time only ever
+// rises, so a rebuild (AIPs first, then the journal) ends where the live
+// catalog is. Schema 2 added it.
+//
 // A Catalog is safe for concurrent use.
 package catalog
 
@@ -31,7 +38,7 @@ import (
 )
 
 // SchemaVersion is the catalog layout version this code reads and writes.
-const SchemaVersion = "1"
+const SchemaVersion = "2"
 
 // Journal entry kinds the catalog applies.
 const (
@@ -116,8 +123,9 @@ func (c *Catalog) PutAIP(ctx context.Context, a *preservation.AIP) error {
 		if err := txn.Set([]byte(prefixAIP+string(a.ID)), b); err != nil {
 			return err
 		}
+		at := aipChanged(a)
 		for i := range a.Units {
-			if err := putUnit(txn, &a.Units[i]); err != nil {
+			if err := putUnit(txn, &a.Units[i], at); err != nil {
 				return err
 			}
 		}
@@ -271,7 +279,7 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 				if err := json.Unmarshal(e.Data, &u); err != nil {
 					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
 				}
-				if err := putUnit(txn, &u); err != nil {
+				if err := putUnit(txn, &u, seg.Time); err != nil {
 					return err
 				}
 			case KindAgencyPut:
@@ -285,6 +293,10 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 				}
 			case KindProcessEvent:
 				if err := applyProcessEvent(txn, e.Data); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
+			case KindDisposeRequest, KindDisposeApprove, KindDisposeDone:
+				if err := applyDisposal(txn, seg.Seq, i, e); err != nil {
 					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
 				}
 			}

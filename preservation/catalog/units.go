@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"time"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -33,6 +34,7 @@ const (
 	prefixChild  = "child/"  // child/<parent>\x00<order %010d>\x00<id> -> ""
 	prefixNum    = "num/"    // num/<bestand id> -> highest running number
 	prefixAgency = "agency/" // agency/<id> -> Agency
+	prefixStamp  = "stamp/"  // stamp/<id> -> last change of the unit's record, RFC 3339 UTC to the second
 )
 
 // ErrAmbiguous: a reference matches more than one unit.
@@ -53,14 +55,22 @@ type Agency struct {
 // numberRE finds the running number at the end of a signature.
 var numberRE = regexp.MustCompile(` Nr\. ([0-9]+)$`)
 
-// PutUnits records units (new or changed) with their indexes.
+// PutUnits records units (new or changed) with their indexes, changed
+// now. Units recorded this way are not in the journal: a rebuild does not
+// see them (tests and caches only; the archive journals units with
+// UnitEntry and Commit).
 func (c *Catalog) PutUnits(ctx context.Context, units []preservation.Unit) error {
+	return c.PutUnitsAt(ctx, time.Now(), units)
+}
+
+// PutUnitsAt is PutUnits with the time of the change.
+func (c *Catalog) PutUnitsAt(ctx context.Context, at time.Time, units []preservation.Unit) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	return c.db.Update(func(txn *badger.Txn) error {
 		for i := range units {
-			if err := putUnit(txn, &units[i]); err != nil {
+			if err := putUnit(txn, &units[i], at); err != nil {
 				return err
 			}
 		}
@@ -68,7 +78,8 @@ func (c *Catalog) PutUnits(ctx context.Context, units []preservation.Unit) error
 	})
 }
 
-func putUnit(txn *badger.Txn, u *preservation.Unit) error {
+// putUnit records u, changed at the time at (see Changed).
+func putUnit(txn *badger.Txn, u *preservation.Unit, at time.Time) error {
 	if u.ID == "" {
 		return errors.New("catalog: unit without id")
 	}
@@ -93,6 +104,9 @@ func putUnit(txn *badger.Txn, u *preservation.Unit) error {
 	if err := txn.Set([]byte(prefixUnit+u.ID), b); err != nil {
 		return err
 	}
+	if err := stampUnit(txn, u.ID, at); err != nil {
+		return err
+	}
 	for _, k := range unitIndexKeys(u) {
 		v := []byte{}
 		if k == prefixSig+u.Signatur {
@@ -113,6 +127,46 @@ func putUnit(txn *badger.Txn, u *preservation.Unit) error {
 		}
 	}
 	return nil
+}
+
+// stampUnit raises the last-change time of the unit id to at, kept to the
+// second in UTC. The time never goes back: applying the same changes in
+// another order (a rebuild puts every AIP first, then replays the journal)
+// ends at the same time, the latest.
+func stampUnit(txn *badger.Txn, id string, at time.Time) error {
+	at = at.UTC().Truncate(time.Second)
+	key := []byte(prefixStamp + id)
+	if it, err := txn.Get(key); err == nil {
+		var old time.Time
+		if err := it.Value(func(v []byte) error { return old.UnmarshalText(v) }); err != nil {
+			return err
+		}
+		if !at.After(old) {
+			return nil
+		}
+	} else if !errors.Is(err, badger.ErrKeyNotFound) {
+		return err
+	}
+	v, err := at.MarshalText()
+	if err != nil {
+		return err
+	}
+	return txn.Set(key, v)
+}
+
+// aipChanged is when an AIP last changed, as far as its units are
+// concerned: its creation or its latest event (a new version adds the
+// events that made it). Both survive in storage to the second (the
+// description record and PREMIS), so the live and the rebuilt catalog
+// agree.
+func aipChanged(a *preservation.AIP) time.Time {
+	t := a.Created
+	for _, e := range a.Events {
+		if e.DateTime.After(t) {
+			t = e.DateTime
+		}
+	}
+	return t
 }
 
 func unitIndexKeys(u *preservation.Unit) []string {
@@ -267,6 +321,127 @@ func (c *Catalog) Units(ctx context.Context) iter.Seq2[*preservation.Unit, error
 			}
 		}
 	}
+}
+
+// Changed returns when the record of the unit id last changed, to the
+// second in UTC: the latest of the creation or last event of the AIP that
+// holds it (PutAIP), the journal segments that recorded it (Apply of
+// KindUnitPut; the segment's time, when the change was committed), and
+// PutUnitsAt. It is the zero time for a unit recorded by a catalog of an
+// older schema.
+func (c *Catalog) Changed(ctx context.Context, id string) (time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return time.Time{}, err
+	}
+	var t time.Time
+	err := c.db.View(func(txn *badger.Txn) error {
+		if _, err := txn.Get([]byte(prefixUnit + id)); err != nil {
+			return err
+		}
+		it, err := txn.Get([]byte(prefixStamp + id))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return it.Value(func(v []byte) error { return t.UnmarshalText(v) })
+	})
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return time.Time{}, fmt.Errorf("%w: unit %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("catalog: %w", err)
+	}
+	return t, nil
+}
+
+// Stamped is a unit with the time its record last changed (see Changed).
+type Stamped struct {
+	Unit    *preservation.Unit
+	Changed time.Time
+}
+
+// UnitsAfter yields the units whose id sorts after after ("": every unit)
+// in id order, each with the time its record last changed. It reads in
+// pages of a few hundred units, each page in one consistent view.
+func (c *Catalog) UnitsAfter(ctx context.Context, after string) iter.Seq2[Stamped, error] {
+	return func(yield func(Stamped, error) bool) {
+		const batch = 256
+		from := []byte(prefixUnit + after)
+		skip := after != ""
+		for {
+			var page []Stamped
+			err := c.db.View(func(txn *badger.Txn) error {
+				it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 64, Prefix: []byte(prefixUnit)})
+				defer it.Close()
+				for it.Seek(from); it.Valid() && len(page) < batch; it.Next() {
+					k := it.Item().Key()
+					if skip && string(k) == string(from) {
+						continue
+					}
+					var s Stamped
+					s.Unit = new(preservation.Unit)
+					if err := it.Item().Value(func(v []byte) error { return json.Unmarshal(v, s.Unit) }); err != nil {
+						return err
+					}
+					if st, err := txn.Get([]byte(prefixStamp + s.Unit.ID)); err == nil {
+						if err := st.Value(func(v []byte) error { return s.Changed.UnmarshalText(v) }); err != nil {
+							return err
+						}
+					} else if !errors.Is(err, badger.ErrKeyNotFound) {
+						return err
+					}
+					page = append(page, s)
+					from = it.Item().KeyCopy(nil)
+				}
+				return nil
+			})
+			skip = true
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
+				yield(Stamped{}, fmt.Errorf("catalog: %w", err))
+				return
+			}
+			for _, s := range page {
+				if !yield(s, nil) {
+					return
+				}
+			}
+			if len(page) < batch {
+				return
+			}
+		}
+	}
+}
+
+// EarliestChange returns the earliest last-change time of any unit (the
+// zero time when there is none): a lower bound of every unit's Changed.
+func (c *Catalog) EarliestChange(ctx context.Context) (time.Time, error) {
+	var first time.Time
+	err := c.db.View(func(txn *badger.Txn) error {
+		it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 256, Prefix: []byte(prefixStamp)})
+		defer it.Close()
+		for it.Rewind(); it.Valid(); it.Next() {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			var t time.Time
+			if err := it.Item().Value(func(v []byte) error { return t.UnmarshalText(v) }); err != nil {
+				return err
+			}
+			if first.IsZero() || t.Before(first) {
+				first = t
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("catalog: %w", err)
+	}
+	return first, nil
 }
 
 // NextNumber returns the next free running number for a top-level unit in
