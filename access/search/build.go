@@ -121,11 +121,12 @@ func (d Doc) fields() (map[string]any, error) {
 	if len(d.Ancestors) > 0 {
 		f[fAncestors] = d.Ancestors
 	}
+	var facets []string
 	if view.Level != "" {
-		f[fLevel] = view.Level
+		facets = append(facets, facetLevel+view.Level)
 	}
 	if view.Bestand != "" {
-		f[fBestand] = view.Bestand
+		facets = append(facets, facetBestand+view.Bestand)
 	}
 	sig := normSignatur(view.Signatur)
 	if sig != "" {
@@ -140,7 +141,12 @@ func (d Doc) fields() (map[string]any, error) {
 	if lo, hi, ok := laufzeit(view.From, view.To); ok {
 		f[fFrom] = float64(lo)
 		f[fTo] = float64(hi)
-		f[fDecade] = decades(lo/10000, hi/10000)
+		for _, d := range decades(lo/10000, hi/10000) {
+			facets = append(facets, facetDecade+d)
+		}
+	}
+	if len(facets) > 0 {
+		f[fFacet] = facets
 	}
 	return f, nil
 }

@@ -15,7 +15,7 @@ import (
 // SchemaVersion is the index layout version this code reads and writes.
 // Change it whenever a field, analyzer or the meaning of a stored value
 // changes: an index of another version is refused with ErrSchema.
-const SchemaVersion = "2"
+const SchemaVersion = "3"
 
 // Analyzers.
 const (
@@ -33,25 +33,31 @@ const (
 // ("r_" prefix) what it hides. Public queries match a restricted field only
 // together with fRRelease <= today.
 const (
-	fStored    = "u"       // the Doc as JSON, stored only
-	fParent    = "parent"  // keyword
-	fAncestors = "anc"     // keyword, all ancestors
-	fLevel     = "level"   // keyword, facet
-	fBestand   = "bestand" // keyword, facet
-	fSignatur  = "sig"     // whole signature, lowercased
-	fSigPre    = "sigpre"  // every prefix of it up to sigPrefixMax runes
-	fSigKey    = "sigkey"  // natural sort key of the signature, then the id
-	fChildKey  = "ckey"    // sort key among siblings: order, signature, id
-	fFrom      = "from"    // Laufzeit start, numeric yyyymmdd
-	fTo        = "to"      // Laufzeit end, numeric yyyymmdd
-	fDecade    = "decade"  // keyword per decade the Laufzeit touches, facet
-	fRelease   = "rel"     // release date, numeric yyyymmdd; 0 = open
-	fRRelease  = "rrel"    // release date of units with restricted text only
+	fStored    = "u"      // the Doc as JSON, stored only
+	fParent    = "parent" // keyword
+	fAncestors = "anc"    // keyword, all ancestors
+	fSignatur  = "sig"    // whole signature, lowercased
+	fSigPre    = "sigpre" // every prefix of it up to sigPrefixMax runes
+	fSigKey    = "sigkey" // natural sort key of the signature, then the id
+	fChildKey  = "ckey"   // sort key among siblings: order, signature, id
+	fFrom      = "from"   // Laufzeit start, numeric yyyymmdd
+	fTo        = "to"     // Laufzeit end, numeric yyyymmdd
+	fFacet     = "facet"  // keyword: "b:" Bestand, "l:" level, "d:" decade (one per decade the Laufzeit touches)
+	fRelease   = "rel"    // release date, numeric yyyymmdd; 0 = open
+	fRRelease  = "rrel"   // release date of units with restricted text only
 
 	fTitle = "title" // the title
 	fText  = "text"  // scope, persons, places, subjects, source reference, provenance, Bestand title
 
 	restrictedPrefix = "r_"
+)
+
+// Prefixes of the facet terms. Bestand, level and decade share one field:
+// one doc-value lookup per hit serves all three facets.
+const (
+	facetBestand = "b:"
+	facetLevel   = "l:"
+	facetDecade  = "d:"
 )
 
 // sigPrefixMax is the longest signature prefix indexed as a term; a
@@ -129,9 +135,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fStored, &mapping.FieldMapping{Type: "text", Store: true, Analyzer: anKeyword})
 	doc.AddFieldMappingsAt(fParent, keyword(false))
 	doc.AddFieldMappingsAt(fAncestors, keyword(false))
-	doc.AddFieldMappingsAt(fLevel, keyword(true))
-	doc.AddFieldMappingsAt(fBestand, keyword(true))
-	doc.AddFieldMappingsAt(fDecade, keyword(true))
+	doc.AddFieldMappingsAt(fFacet, keyword(true))
 	doc.AddFieldMappingsAt(fSigKey, keyword(true))
 	doc.AddFieldMappingsAt(fChildKey, keyword(true))
 	sig := keyword(false)

@@ -260,15 +260,15 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 		}
 	}
 	for _, f := range []struct {
-		field string
-		vals  []string
-	}{{fBestand, q.Bestand}, {fLevel, q.Level}} {
+		prefix string
+		vals   []string
+	}{{facetBestand, q.Bestand}, {facetLevel, q.Level}} {
 		if len(f.vals) == 0 {
 			continue
 		}
 		var one []query.Query
 		for _, v := range f.vals {
-			one = append(one, fieldQuery(bleve.NewTermQuery(v), f.field, 0))
+			one = append(one, fieldQuery(bleve.NewTermQuery(f.prefix+v), fFacet, 0))
 		}
 		must = append(must, bleve.NewDisjunctionQuery(one...))
 	}
@@ -331,7 +331,9 @@ func checkToday(today string) (float64, error) {
 
 // Search runs a public search. Every hit, fragment and facet is made from
 // what closure.Public shows on q.Today; a closed person-related unit is
-// not found by the words it hides.
+// not found by the words it hides. Hits are sorted by relevance (equal
+// scores in index order), or by Signatur (natural order) when the query
+// has no text.
 func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	today, err := checkToday(q.Today)
 	if err != nil {
@@ -351,12 +353,10 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		req.Score = "none"
 		req.SortBy([]string{fSigKey})
 	} else {
-		req.SortBy([]string{"-_score", fSigKey})
+		req.SortBy([]string{"-_score"}) // ties: index order; a sort key would cost a doc-value lookup per hit
 	}
 	if q.Facets {
-		req.AddFacet(fBestand, bleve.NewFacetRequest(fBestand, FacetBestandSize))
-		req.AddFacet(fLevel, bleve.NewFacetRequest(fLevel, FacetLevelSize))
-		req.AddFacet(fDecade, bleve.NewFacetRequest(fDecade, FacetDecadeSize))
+		req.AddFacet(fFacet, bleve.NewFacetRequest(fFacet, 1<<30)) // all terms, split below
 		open := bleve.NewFacetRequest(fRelease, 2)
 		edge := today + 0.5 // ranges are [min, max)
 		open.AddNumericRange("open", nil, &edge)
@@ -472,20 +472,19 @@ func (x *Index) results(res *bleve.SearchResult, page, size int, today string) (
 // titles of the Bestand units.
 func (x *Index) facets(ctx context.Context, b bleve.Index, fr search.FacetResults, today string) (*Facets, error) {
 	f := &Facets{}
-	terms := func(name string) []FacetValue {
-		r := fr[name]
-		if r == nil || r.Terms == nil {
-			return nil
+	if r := fr[fFacet]; r != nil && r.Terms != nil {
+		for _, t := range r.Terms.Terms() { // by count, descending
+			v := FacetValue{Count: t.Count}
+			var ok bool
+			if v.Value, ok = strings.CutPrefix(t.Term, facetBestand); ok && len(f.Bestand) < FacetBestandSize {
+				f.Bestand = append(f.Bestand, v)
+			} else if v.Value, ok = strings.CutPrefix(t.Term, facetLevel); ok && len(f.Level) < FacetLevelSize {
+				f.Level = append(f.Level, v)
+			} else if v.Value, ok = strings.CutPrefix(t.Term, facetDecade); ok && len(f.Decade) < FacetDecadeSize {
+				f.Decade = append(f.Decade, v)
+			}
 		}
-		var out []FacetValue
-		for _, t := range r.Terms.Terms() {
-			out = append(out, FacetValue{Value: t.Term, Count: t.Count})
-		}
-		return out
 	}
-	f.Bestand = terms(fBestand)
-	f.Level = terms(fLevel)
-	f.Decade = terms(fDecade)
 	slices.SortFunc(f.Decade, func(a, b FacetValue) int {
 		ai, _ := strconv.Atoi(a.Value)
 		bi, _ := strconv.Atoi(b.Value)
