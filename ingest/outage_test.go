@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -51,6 +52,13 @@ func (d *downStore) Stat(ctx context.Context, key string) (store.Info, error) {
 		return store.Info{}, refused("stat", key)
 	}
 	return d.Store.Stat(ctx, key)
+}
+
+func (d *downStore) Remove(ctx context.Context, key string) error {
+	if d.down.Load() {
+		return refused("remove", key)
+	}
+	return d.Store.Remove(ctx, key)
 }
 
 func (d *downStore) List(ctx context.Context, prefix string) iter.Seq2[store.Info, error] {
@@ -177,10 +185,26 @@ func TestIngestWaitsForAReplicaThatIsDown(t *testing.T) {
 	}
 }
 
-// A replica that fails for good fails the ingest; the healthy replica then
-// holds the files but no complete object, so that not even a rebuild from
-// storage shows a half-stored AIP.
-func TestReplicaFailureLeavesNoCompleteObject(t *testing.T) {
+// objectFiles counts the keys of OCFL objects in st (not of the storage
+// root).
+func objectFiles(t *testing.T, st store.Store) int {
+	t.Helper()
+	n := 0
+	for info, err := range st.List(context.Background(), "ocfl/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(info.Key, "/") > 4 {
+			n++
+		}
+	}
+	return n
+}
+
+// A replica that fails for good fails the ingest, which then removes what
+// it wrote to the healthy replica: not even a rebuild from storage or an
+// audit sees a trace of it.
+func TestReplicaFailureLeavesNothing(t *testing.T) {
 	local, remote := mem.New(), &downStore{Store: mem.New()}
 	remote.down.Store(true)
 	r := newRig(t, local, retry.New(remote, retry.Options{MaxWait: 20 * time.Millisecond, MinDelay: time.Millisecond}))
@@ -189,10 +213,81 @@ func TestReplicaFailureLeavesNoCompleteObject(t *testing.T) {
 	if !errors.As(err, &ue) || !errors.Is(err, store.ErrUnavailable) || !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("err = %v, want the replica unavailable", err)
 	}
-	if n, keys := complete(t, local); n != 0 || keys == 0 {
-		t.Errorf("healthy replica: %d complete objects, %d keys; want files but no complete object", n, keys)
+	if n := objectFiles(t, local); n != 0 {
+		t.Errorf("healthy replica keeps %d files of the failed ingest", n)
+	}
+	if n, _ := complete(t, local); n != 0 {
+		t.Errorf("healthy replica: %d complete objects", n)
 	}
 	if n := listed(t, r); n != 0 {
 		t.Errorf("%d AIPs listed after a failed ingest", n)
 	}
+}
+
+// An ingest cancelled while it waits for a replica ends at once and leaves
+// nothing behind.
+func TestCancelWhileWaitingLeavesNothing(t *testing.T) {
+	local, remote := mem.New(), &downStore{Store: mem.New()}
+	remote.down.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waiting := make(chan struct{})
+	var once sync.Once
+	r := newRig(t, local, retry.New(remote, retry.Options{MaxWait: 0, MinDelay: time.Hour,
+		Notify: func(retry.Event) { once.Do(func() { close(waiting) }) }}))
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.in.Ingest(ctx, repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "folder"}, nil)
+		done <- err
+	}()
+	select {
+	case <-waiting:
+	case <-time.After(time.Minute):
+		t.Fatal("no wait reported")
+	}
+	if objectFiles(t, local) == 0 {
+		t.Error("nothing written to the healthy replica before the wait")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a cancelled ingest goes on waiting")
+	}
+	if n := objectFiles(t, local); n != 0 {
+		t.Errorf("healthy replica keeps %d files of the cancelled ingest", n)
+	}
+	if n := listed(t, r); n != 0 {
+		t.Errorf("%d AIPs listed after a cancelled ingest", n)
+	}
+}
+
+// A failure while the objects are being completed (phase 2) removes them
+// again from the stores that were completed, root inventory first.
+func TestFailureWhileCompletingRemovesCompletedObjects(t *testing.T) {
+	local := mem.New()
+	remote := &sidecarFails{Store: mem.New()}
+	r := newRig(t, local, remote)
+	_, err := r.in.Ingest(context.Background(), repoPath(t, "testdata/sample-transfer"), ingest.Options{Profile: "folder"}, nil)
+	if !errors.Is(err, errOutage) {
+		t.Fatalf("err = %v, want the replica's failure", err)
+	}
+	for _, st := range []store.Store{local, remote.Store} {
+		if n := objectFiles(t, st); n != 0 {
+			t.Errorf("a replica keeps %d files of the failed ingest", n)
+		}
+	}
+}
+
+// sidecarFails refuses root inventory sidecars.
+type sidecarFails struct{ *mem.Store }
+
+func (s *sidecarFails) Put(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (store.Info, error) {
+	if strings.HasSuffix(key, "/inventory.json.sha512") && strings.Count(key, "/") == 5 {
+		return store.Info{}, errOutage
+	}
+	return s.Store.Put(ctx, key, r, size, sha512)
 }

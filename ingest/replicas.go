@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/store"
@@ -25,13 +28,23 @@ import (
 //
 // A store that is down stops phase 1, so while it is down no store holds
 // a complete object; with the stores wrapped by package retry, the ingest
-// waits there and goes on when the store returns. A crash or a cancellation
-// in phase 1 leaves only files that no listing shows (aip.Scan reports the
-// object incomplete), and a crash in phase 2 only objects that are
-// complete in some stores and that `magazin audit --repair` completes in
-// the others. The catalog learns of the objects after both phases.
-func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) error {
+// waits there and goes on when the store returns. The catalog learns of
+// the objects only after both phases.
+//
+// When replicate fails (a store failed for good, the wait was given up, the
+// ingest was cancelled), it removes what it wrote of the objects, as far as
+// it can without waiting (see rollback): nothing of a failed ingest stays
+// behind for audits to report. Only a crash leaves files behind: in phase
+// 1 files of objects no listing shows (aip.Scan reports them incomplete),
+// in phase 2 objects complete in some stores, which `magazin audit
+// --repair` completes in the others.
+func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err error) {
 	holds := make([]*holdBack, len(in.stores))
+	defer func() {
+		if err != nil {
+			in.rollback(ctx, holds)
+		}
+	}()
 	for i, st := range in.stores {
 		holds[i] = newHoldBack(st, objs)
 		for _, o := range objs {
@@ -47,6 +60,7 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) error {
 	}
 	for _, h := range holds {
 		for _, p := range h.held {
+			h.committed++ // perhaps stored although the Put fails
 			if _, err := h.Store.Put(ctx, p.key, bytes.NewReader(p.data), p.size, p.sha512); err != nil {
 				return fmt.Errorf("ingest: complete an object in %s: %w", h.Store, err)
 			}
@@ -58,6 +72,54 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) error {
 		}
 	}
 	return nil
+}
+
+// rollback removes from every store what replicate put there of the
+// objects (never the files of the OCFL storage root), the root inventories
+// and sidecars first, so that what may remain of an object is incomplete.
+// It goes past the waiting of package retry (a store's Unwrap) and gives up
+// on a store at its first failure: a store that is down keeps what it
+// holds, and an interrupted ingest ends at once. Files left behind show in
+// audits as AIP_UNKNOWN and AIP_INCOMPLETE.
+func (in *Ingester) rollback(ctx context.Context, holds []*holdBack) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	for _, h := range holds {
+		if h == nil {
+			continue
+		}
+		var keys []string
+		for _, w := range slices.Backward(h.held[:h.committed]) {
+			keys = append(keys, w.key)
+		}
+		for _, k := range slices.Backward(h.tried) {
+			keys = append(keys, k)
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		st := h.Store
+		if u, ok := st.(interface{ Unwrap() store.Store }); ok {
+			st = u.Unwrap()
+		}
+		rm, ok := st.(store.Remover)
+		if !ok {
+			in.log.Warn("ingest failed; its unfinished objects stay in a store that cannot remove", "store", st.String(), "files", len(keys))
+			continue
+		}
+		removed := 0
+		for _, k := range keys {
+			if err := rm.Remove(ctx, k); err != nil {
+				in.log.Warn("ingest failed; could not remove the files of its unfinished objects", "store", st.String(),
+					"files", len(keys)-removed, "err", err)
+				break
+			}
+			removed++
+		}
+		if removed > 0 {
+			in.log.Info("ingest failed; removed the files of its unfinished objects", "store", st.String(), "files", removed)
+		}
+	}
 }
 
 // written is one object a store was given.
@@ -73,11 +135,14 @@ type written struct {
 // and reports them stored. It records everything put.
 type holdBack struct {
 	store.Store
-	hold map[string]bool
+	hold  map[string]bool
+	roots []string // the objects' roots
 
-	mu      sync.Mutex
-	written []written // put into the store, in order
-	held    []written // kept back, in order
+	mu        sync.Mutex
+	written   []written // put into the store, in order
+	tried     []string  // keys in the objects put or tried, in order
+	held      []written // kept back, in order
+	committed int       // held objects replicate has put
 }
 
 func newHoldBack(st store.Store, objs []*aip.Object) *holdBack {
@@ -85,14 +150,30 @@ func newHoldBack(st store.Store, objs []*aip.Object) *holdBack {
 	for _, o := range objs {
 		h.hold[o.Root+"/inventory.json"] = true
 		h.hold[o.Root+"/inventory.json.sha512"] = true
+		h.roots = append(h.roots, o.Root+"/")
 	}
 	return h
+}
+
+// inObject reports whether key belongs to one of the objects.
+func (h *holdBack) inObject(key string) bool {
+	for _, r := range h.roots {
+		if strings.HasPrefix(key, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Put implements store.Store.
 func (h *holdBack) Put(ctx context.Context, key string, r io.Reader, size int64, sha512 string) (store.Info, error) {
 	w := written{key: key, size: size, sha512: sha512}
 	if !h.hold[key] {
+		if h.inObject(key) {
+			h.mu.Lock()
+			h.tried = append(h.tried, key)
+			h.mu.Unlock()
+		}
 		info, err := h.Store.Put(ctx, key, r, size, sha512)
 		if err == nil {
 			h.mu.Lock()

@@ -87,8 +87,8 @@ type Options struct {
 	// memory to send it again when its reader cannot seek (zero:
 	// DefaultBuffer; negative: none).
 	Buffer int
-	// Logger, if set, logs each wait and the end of an outage (level
-	// Info) and giving up (level Warn).
+	// Logger, if set, logs each wait, giving up and the end of an outage
+	// (level Info; giving up is also the error the operation returns).
 	Logger *slog.Logger
 	// Notify, if set, is called before each wait and once when the store
 	// answers again after an outage. It is called from the goroutine of
@@ -310,7 +310,7 @@ func (a *attempts) failed(ctx context.Context, err error) error {
 	if s.opts.MaxWait > 0 {
 		left := time.Until(since.Add(s.opts.MaxWait))
 		if left <= 0 {
-			s.log.Warn("store unavailable; giving up", "store", s.String(), "op", a.op, "key", a.key,
+			s.log.Info("store unavailable; giving up", "store", s.String(), "op", a.op, "key", a.key,
 				"since", since, "attempts", a.n, "max_wait", s.opts.MaxWait, "err", err)
 			return &UnavailableError{Store: s.String(), Op: a.op, Key: a.key, Since: since, Attempts: a.n, MaxWait: s.opts.MaxWait, Err: err}
 		}
