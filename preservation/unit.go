@@ -51,6 +51,10 @@ type Unit struct {
 	// PublishMetadata: an archivist published the metadata of a closed
 	// person-related unit (title, scope, persons), though not its content.
 	PublishMetadata bool `json:"publishMetadata,omitempty"`
+	// Disposed is the day (YYYY-MM-DD) the records of the unit's AIP were
+	// destroyed by an approved disposal; the description is kept as a
+	// tombstone (docs/disposal.md). "" for units whose records exist.
+	Disposed string `json:"disposed,omitempty"`
 	// Extra holds profile-specific descriptive fields (e.g. xdomea
 	// Aufbewahrungsdauer, Aussonderungsart, Vertraulichkeitsstufe).
 	Extra map[string]string `json:"extra,omitempty"`
