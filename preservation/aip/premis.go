@@ -232,6 +232,10 @@ func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 		}
 		doc.Objects = append(doc.Objects, o)
 	}
+	agentTypes := map[string]string{}
+	for _, ag := range a.Agents {
+		agentTypes[ag.ID] = ag.Type
+	}
 	for _, e := range a.Events {
 		pe := premisEvent{
 			ID: premisEventID{Type: idTypeUUID, Value: e.ID},
@@ -253,9 +257,14 @@ func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 		}
 		pe.Outcome = []premisOutcome{out}
 		for _, ag := range e.Agents {
+			// Software executes; a person (an archivist) implements.
+			code, label := "exe", "executing program"
+			if agentTypes[ag] == "person" {
+				code, label = "imp", "implementer"
+			}
 			pe.LinkingAgents = append(pe.LinkingAgents, premisLinkAgent{Type: idTypeAgent, Value: ag,
 				Role: premisAuthority{Authority: "eventRelatedAgentRole", AuthorityURI: agentRoleVocab,
-					ValueURI: agentRoleVocab + "/exe", Value: "executing program"}})
+					ValueURI: agentRoleVocab + "/" + code, Value: label}})
 		}
 		objs := e.Objects
 		if len(objs) == 0 && len(e.Outcomes) == 0 {

@@ -333,7 +333,12 @@ func Revise(ctx context.Context, st store.Store, h *Head, rev Revision) (*Object
 		created = time.Now()
 	}
 	created = created.UTC().Truncate(time.Second)
-	desc, premis, mets, err := renderMetadata(a, a.Created.UTC().Truncate(time.Second), subMD, created)
+	// The files in path order, as Read returns them, so that rendering the
+	// AIP that was read gives the same PREMIS.
+	canon := *a
+	canon.Files = slices.Clone(a.Files)
+	slices.SortStableFunc(canon.Files, func(x, y preservation.File) int { return strings.Compare(x.Path, y.Path) })
+	desc, premis, mets, err := renderMetadata(&canon, a.Created.UTC().Truncate(time.Second), subMD, created)
 	if err != nil {
 		return nil, err
 	}
