@@ -288,6 +288,10 @@ func (a *attempts) failed(ctx context.Context, err error) error {
 		if !errors.Is(err, cerr) {
 			err = fmt.Errorf("%w: %w", cerr, err)
 		}
+		if a.n > 0 {
+			// Cancelled while waiting, in an attempt.
+			err = fmt.Errorf("stopped waiting for store %s, unavailable since %s: %w", s, a.first.Format(time.DateTime), err)
+		}
 		return err
 	}
 	if s.opts.MaxWait < 0 || !store.IsTransient(err) {

@@ -17,6 +17,8 @@ const (
 	MinPartSize = 5 << 20
 	// MaxPartSize is S3's largest part size.
 	MaxPartSize = 5 << 30
+	// DefaultAttempts is Config.Attempts when zero.
+	DefaultAttempts = 3
 )
 
 // Retention modes of S3 object lock.
@@ -67,6 +69,13 @@ type Config struct {
 	// Transport, if set, carries the HTTP requests (e.g. to trust a private
 	// CA). Nil means minio-go's default transport.
 	Transport http.RoundTripper
+
+	// Attempts is how often minio-go sends a request that does not get
+	// through, or fails with a retryable error, within about a second
+	// before the store reports the failure (matching
+	// store.ErrUnavailable); zero means DefaultAttempts. Longer outages are
+	// waited out by package retry, which magazin puts around every store.
+	Attempts int
 }
 
 // ParseURL reads a store URL
@@ -144,6 +153,8 @@ func (c *Config) check() error {
 		return fmt.Errorf("s3 store %s: part size %d outside %d..%d", c, c.PartSize, MinPartSize, MaxPartSize)
 	case c.RetainDays < 0:
 		return fmt.Errorf("s3 store %s: negative retain-days", c)
+	case c.Attempts < 0:
+		return fmt.Errorf("s3 store %s: negative attempts", c)
 	case c.RetainMode != Governance && c.RetainMode != Compliance:
 		return fmt.Errorf("s3 store %s: retain mode %q is neither %s nor %s", c, c.RetainMode, Governance, Compliance)
 	}

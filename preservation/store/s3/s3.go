@@ -41,6 +41,7 @@ package s3
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha512"
 	"crypto/tls"
@@ -106,10 +107,11 @@ func New(cfg Config) (*Store, error) {
 		return nil, err
 	}
 	client, err := minio.New(cfg.Endpoint, &minio.Options{
-		Creds:     credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
-		Secure:    cfg.TLS,
-		Region:    cfg.Region,
-		Transport: cfg.Transport,
+		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, cfg.SessionToken),
+		Secure:     cfg.TLS,
+		Region:     cfg.Region,
+		Transport:  cfg.Transport,
+		MaxRetries: cmp.Or(cfg.Attempts, DefaultAttempts),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("s3 store %s: %w", cfg, err)
