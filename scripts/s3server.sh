@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs a throwaway versitygw S3 server for magazin's tests.
 #
-#   scripts/s3server.sh start DIR   install versitygw into .tools if missing, start it on a free
-#                                   loopback port with data in DIR, write DIR/env
-#   scripts/s3server.sh stop DIR    stop the server started with DIR (the data stays)
-#   scripts/s3server.sh status DIR  exit 0 when it runs
+#   scripts/s3server.sh start DIR [PORT]  install versitygw into .tools if missing, start it on
+#                                         a free loopback port (or on PORT) with data in DIR,
+#                                         write DIR/env
+#   scripts/s3server.sh stop DIR          stop the server started with DIR (the data stays)
+#   scripts/s3server.sh status DIR        exit 0 when it runs
 #
 # DIR/env holds export lines for MAGAZIN_TEST_S3, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
 # AWS_REGION; source it before `go test`. The server keeps versions (--versioning-dir), so
-# buckets with object lock work. Its log is DIR/versitygw.log.
+# buckets with object lock work. Its log is DIR/versitygw.log. The credentials are made on the
+# first start and kept in DIR/credentials, so a server stopped and started again on the same
+# DIR and PORT is the same S3 service to its clients (tests of outages use that).
 set -euo pipefail
 
 VERSITYGW_VERSION=v1.8.0
@@ -16,11 +19,15 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 tools=$repo/.tools
 bin=$tools/versitygw
 
-usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start DIR [PORT] | stop DIR | status DIR" >&2; exit 2; }
+[ $# -eq 2 ] || { [ $# -eq 3 ] && [ "$1" = start ]; } || usage
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd)
+fixed_port=${3:-}
+case $fixed_port in
+'' | *[!0-9]*) [ -z "$fixed_port" ] || usage ;;
+esac
 
 running() { [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; }
 
@@ -42,9 +49,24 @@ start() {
 	install
 	mkdir -p "$dir/data" "$dir/versions"
 	local access=magazintest secret
-	secret=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
-	for _ in $(seq 1 20); do
+	if [ -s "$dir/credentials" ]; then
+		secret=$(cat "$dir/credentials")
+	else
+		secret=$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')
+		(umask 077 && echo "$secret" >"$dir/credentials")
+	fi
+	local tries=20
+	[ -z "$fixed_port" ] || tries=3
+	for _ in $(seq 1 "$tries"); do
 		local port=$((20000 + RANDOM % 40000))
+		if [ -n "$fixed_port" ]; then
+			port=$fixed_port
+			# A server just stopped may hold the port for a moment.
+			for _ in $(seq 1 100); do
+				port_free "$port" && break
+				sleep 0.05
+			done
+		fi
 		port_free "$port" || continue
 		ROOT_ACCESS_KEY=$access ROOT_SECRET_KEY=$secret \
 			setsid "$bin" --port "127.0.0.1:$port" --quiet \

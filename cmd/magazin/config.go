@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"github.com/urfave/cli/v2/altsrc"
@@ -17,6 +20,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/location"
+	"github.com/magazin-archiv/magazin/preservation/store/retry"
 )
 
 func globalFlags() []cli.Flag {
@@ -43,6 +47,8 @@ func globalFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "scan", Value: "required", EnvVars: []string{"MAGAZIN_SCAN"},
 			Usage: "with --clamd: required (a failed scan rejects) or optional (a failed scan warns)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"MAGAZIN_LOG_LEVEL"}, Usage: "debug, info, warn or error"}),
+		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "store-wait", Value: retry.DefaultMaxWait, EnvVars: []string{"MAGAZIN_STORE_WAIT"},
+			Usage: "how long to wait for a store that is down (unreachable, overloaded, disk full) before giving up; 0: until interrupted; negative: not at all (docs/stores.md)"}),
 	}
 }
 
@@ -76,7 +82,10 @@ type Config struct {
 	// MaxFiles and MaxRatio override the unpack limits when > 0.
 	MaxFiles int
 	MaxRatio float64
-	Logger   *slog.Logger
+	// StoreWait is how long operations wait for a store that is down
+	// (retry.Options.MaxWait).
+	StoreWait time.Duration
+	Logger    *slog.Logger
 }
 
 func configFrom(c *cli.Context) (Config, error) {
@@ -86,7 +95,7 @@ func configFrom(c *cli.Context) (Config, error) {
 	}
 	cfg := Config{DataDir: data, Stores: c.StringSlice("store"), MaxFiles: c.Int("max-files"), MaxRatio: c.Float64("max-ratio"),
 		Law: c.String("law"), Granularity: c.String("granularity"), XdomeaSchemas: c.String("xdomea-schemas"), PolicyFile: c.String("policy"),
-		Clamd: c.String("clamd"), Scan: c.String("scan")}
+		Clamd: c.String("clamd"), Scan: c.String("scan"), StoreWait: c.Duration("store-wait")}
 	if len(cfg.Stores) == 0 {
 		cfg.Stores = strings.Fields(os.Getenv("MAGAZIN_STORES"))
 	}
@@ -103,11 +112,14 @@ func configFrom(c *cli.Context) (Config, error) {
 
 // env holds the opened parts of the archive.
 type env struct {
-	cfg    Config
-	stores []store.Store
-	cat    *catalog.Catalog
-	idx    *search.Index
-	room   *access.Service
+	cfg Config
+	// stores wait for a store that is down (package retry); direct are
+	// the same stores without waiting, for the reading room, which fails
+	// over to the next replica instead.
+	stores, direct []store.Store
+	cat            *catalog.Catalog
+	idx            *search.Index
+	room           *access.Service
 }
 
 // open opens the stores and the catalog.
@@ -128,7 +140,8 @@ func open(ctx context.Context, c *cli.Context) (*env, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: store %s: %v (for S3: run `magazin store init` first)", errUsage, location.Redact(u), err)
 		}
-		e.stores = append(e.stores, st)
+		e.direct = append(e.direct, st)
+		e.stores = append(e.stores, retry.New(st, retry.Options{MaxWait: cfg.StoreWait, Logger: cfg.Logger, Notify: storeNotices(os.Stderr, cfg.StoreWait)}))
 	}
 	e.cat, err = catalog.Open(catalog.DefaultDir(cfg.DataDir), cfg.Logger)
 	if err != nil {
@@ -156,4 +169,32 @@ func (e *env) Close() error {
 		errs = append(errs, e.cat.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// storeNotices tells the operator on w about a store that is down: when the
+// waiting begins, once a minute while it lasts, and when the store is back.
+func storeNotices(w io.Writer, maxWait time.Duration) func(retry.Event) {
+	var mu sync.Mutex
+	told := map[string]time.Time{} // store -> last notice in its outage
+	return func(e retry.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if e.Back {
+			if _, ok := told[e.Store]; ok {
+				delete(told, e.Store)
+				fmt.Fprintf(w, "magazin: store %s is back after %s; going on\n", e.Store, time.Since(e.Since).Round(time.Second))
+			}
+			return
+		}
+		if t, ok := told[e.Store]; ok && time.Since(t) < time.Minute {
+			return
+		}
+		told[e.Store] = time.Now()
+		limit := "until it returns or magazin is interrupted (Ctrl-C)"
+		if maxWait > 0 {
+			limit = fmt.Sprintf("until %s at the latest (--store-wait %s)", e.Since.Add(maxWait).Format(time.TimeOnly), maxWait)
+		}
+		fmt.Fprintf(w, "magazin: waiting for store %s, unavailable since %s (%v); waiting %s\n",
+			e.Store, e.Since.Format(time.TimeOnly), e.Err, limit)
+	}
 }

@@ -27,7 +27,7 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer e.Close()
-			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.stores), e.cfg.Logger)
+			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger)
 			if err != nil {
 				return err
 			}
