@@ -8,6 +8,9 @@ repo=$PWD
 
 need_apt=()
 command -v xmllint >/dev/null 2>&1 || need_apt+=(libxml2-utils)
+# the tools of the default migration actions (ingest/migrate, magazin migrate)
+command -v gs >/dev/null 2>&1 || need_apt+=(ghostscript)
+convert -version 2>/dev/null | grep ImageMagick >/dev/null || need_apt+=(imagemagick)
 # headless Chromium for the reading room's browser tests (access/web)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -75,6 +75,11 @@ func aipShow(c *cli.Context) error {
 	}
 	defer e.Close()
 	a, err := e.cat.AIP(c.Context, c.Args().First())
+	if errors.Is(err, catalog.ErrNotFound) {
+		if t, terr := e.cat.Tombstone(c.Context, c.Args().First()); terr == nil {
+			return showTombstone(c, e, t)
+		}
+	}
 	if err != nil {
 		return notFound(err)
 	}
@@ -229,4 +234,32 @@ func notFound(err error) error {
 		return fmt.Errorf("%w: %v", errFailed, err)
 	}
 	return err
+}
+
+// showTombstone shows what remains of a disposed AIP.
+func showTombstone(c *cli.Context, e *env, t *catalog.Tombstone) error {
+	events, err := e.cat.Events(c.Context, string(t.AIP.ID))
+	if err != nil {
+		return err
+	}
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, struct {
+			*preservation.AIP
+			Disposed      *catalog.Tombstone   `json:"disposed"`
+			JournalEvents []preservation.Event `json:"journalEvents"`
+		}{&t.AIP, t, events})
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "AIP       %s (DISPOSED)\nTitle     %s\nCreated   %s\nDisposed  %s, approved by %s; requested by %s on %s: %s\nFiles     %d (%d bytes), destroyed\n",
+		t.AIP.ID, t.AIP.Title, t.AIP.Created.UTC().Format("2006-01-02 15:04:05 UTC"), t.Approved.UTC().Format("2006-01-02"), t.ApprovedBy,
+		t.Request.RequestedBy, t.Request.Requested.UTC().Format("2006-01-02"), t.Request.Reason, len(t.AIP.Files), t.AIP.Size)
+	if len(events) > 0 {
+		fmt.Fprintln(w, "\nevents in the journal (PREMIS):")
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		for _, ev := range events {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ev.DateTime.UTC().Format("2006-01-02 15:04:05"), ev.Type, ev.Outcome, ev.Detail)
+		}
+		tw.Flush()
+	}
+	return nil
 }

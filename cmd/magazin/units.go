@@ -177,7 +177,7 @@ func laufzeit(u preservation.Unit) string {
 func describeCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "describe",
-		Usage:     "edit the description of a unit (journaled; every edit is kept)",
+		Usage:     "edit the description of a unit (journaled; every edit is kept; a unit in an AIP gets a new version of the AIP)",
 		ArgsUsage: "UNIT",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "title"}, &cli.StringFlag{Name: "scope", Usage: "Enthält"},
@@ -186,6 +186,7 @@ func describeCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "person", Usage: "index term: NAME[|BIRTH[|DEATH]] (repeatable)"},
 			&cli.StringSliceFlag{Name: "place"}, &cli.StringSliceFlag{Name: "subject"},
 			&cli.BoolFlag{Name: "publish-metadata", Usage: "show title and scope of this closed person-related unit publicly"},
+			userFlag(false),
 		},
 		Action: func(c *cli.Context) error {
 			return withUnit(c, func(e *env, j *journal.Journal, u *preservation.Unit) error {
@@ -233,6 +234,7 @@ func closureSetCommand() *cli.Command {
 		Usage:     "record the closure facts of a unit (journaled)",
 		ArgsUsage: "UNIT",
 		Flags: []cli.Flag{
+			userFlag(false),
 			&cli.BoolFlag{Name: "personal", Usage: "person-related (personenbezogen)"},
 			&cli.StringFlag{Name: "person", Usage: "name of the person the dates belong to"},
 			&cli.StringFlag{Name: "birth", Usage: "birth date YYYY-MM-DD of the person"},
@@ -309,10 +311,19 @@ func withUnit(c *cli.Context, fn func(*env, *journal.Journal, *preservation.Unit
 }
 
 // commitUnit journals a unit, applies it to the catalog and reindexes it
-// with everything below it (closure facts are inherited).
+// with everything below it (closure facts are inherited). A unit an AIP
+// holds is also written into a new version of the AIP (docs/adr/0002),
+// after the journal: the journal stays the record of every edit, and a
+// crash in between leaves an AIP that the same command, run again, brings
+// up to date.
 func commitUnit(c *cli.Context, e *env, j *journal.Journal, u preservation.Unit) error {
 	if err := e.cat.Commit(c.Context, j, catalog.UnitEntry(u)); err != nil {
 		return err
+	}
+	if u.AIP != "" && u.Disposed == "" {
+		if err := reviseUnitAIP(c.Context, e, u, actor(c)); err != nil {
+			return fmt.Errorf("the edit of %s is journaled, but its AIP %s has no new version yet (run the command again): %w", u.ID, u.AIP, err)
+		}
 	}
 	return e.room.ReindexSubtree(c.Context, u.ID)
 }

@@ -94,7 +94,7 @@ func Default() *Config {
 		},
 		{
 			Name: "tiff-png", Event: preservation.EventNormalization, Representation: "access", Extension: ".png",
-			PUIDs:   []string{"fmt/353", "fmt/152", "x-fmt/399", "x-fmt/387", "x-fmt/388"},
+			PUIDs:   []string{"fmt/353", "fmt/154", "fmt/155", "x-fmt/387", "x-fmt/388", "x-fmt/399"},
 			Command: []string{"convert", "{in}[0]", "{out}"},
 			Tool:    "ImageMagick", VersionCommand: []string{"convert", "-version"},
 			Expect: []string{"fmt/11", "fmt/12", "fmt/13"},

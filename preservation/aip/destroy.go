@@ -55,8 +55,22 @@ func RetainedUntil(ctx context.Context, st store.Store, id string) (time.Time, e
 // (docs/disposal.md) and nothing else; its caller checks RetainedUntil
 // first.
 func Destroy(ctx context.Context, st store.Store, id string) (int, error) {
+	// A wrapper (such as package retry's) may hide the Destroyer of the
+	// store it wraps.
+	var d store.Destroyer
+	for s := st; d == nil; {
+		if x, ok := s.(store.Destroyer); ok {
+			d = x
+			break
+		}
+		u, ok := s.(interface{ Unwrap() store.Store })
+		if !ok {
+			break
+		}
+		s = u.Unwrap()
+	}
 	remove := func(ctx context.Context, key string) error {
-		if d, ok := st.(store.Destroyer); ok {
+		if d != nil {
 			return d.Destroy(ctx, key)
 		}
 		if r, ok := st.(store.Remover); ok {
