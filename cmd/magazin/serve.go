@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/oai"
 	"github.com/magazin-archiv/magazin/access/web"
 )
 
@@ -20,7 +22,11 @@ func serveCommand() *cli.Command {
 		Usage: "run the daemon: the public reading room (web pages and JSON API under /api/v1) and the agencies' hot folders",
 		Flags: []cli.Flag{&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8080", EnvVars: []string{"MAGAZIN_ADDR"}, Usage: "listen address"},
 			&cli.DurationFlag{Name: "poll", Value: 2 * time.Second, Usage: "how often agency inboxes are looked at"},
-			&cli.DurationFlag{Name: "settle", Value: 5 * time.Second, Usage: "how long a file in an inbox must stay unchanged before it is taken"}},
+			&cli.DurationFlag{Name: "settle", Value: 5 * time.Second, Usage: "how long a file in an inbox must stay unchanged before it is taken"},
+			&cli.StringSliceFlag{Name: "oai-admin-email", EnvVars: []string{"MAGAZIN_OAI_ADMIN_EMAIL"}, Usage: "contact for harvesters; serves OAI-PMH at /oai (docs/oai-pmh.md)"},
+			&cli.StringFlag{Name: "oai-base-url", EnvVars: []string{"MAGAZIN_OAI_BASE_URL"}, Usage: "the public URL of /oai, e.g. https://archiv.example.de/oai (default: as requested)"},
+			&cli.StringFlag{Name: "oai-name", EnvVars: []string{"MAGAZIN_OAI_NAME"}, Usage: "the archive's name for harvesters"},
+			&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
 			if err != nil {
@@ -40,7 +46,11 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer stopHot()
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			handler, err := mountOAI(c, e, h)
+			if err != nil {
+				return err
+			}
+			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			fmt.Fprintf(c.App.Writer, "magazin serving on http://%s/\n", ln.Addr())
 			errc := make(chan error, 1)
 			go func() { errc <- srv.Serve(ln) }()
@@ -57,4 +67,27 @@ func serveCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// mountOAI serves the OAI-PMH provider at /oai beside h when an admin email
+// is given (Identify must name one); its token key is kept in the data
+// directory.
+func mountOAI(c *cli.Context, e *env, h http.Handler) (http.Handler, error) {
+	emails := c.StringSlice("oai-admin-email")
+	if len(emails) == 0 {
+		return h, nil
+	}
+	key, err := oai.LoadKey(filepath.Join(e.cfg.DataDir, "oai-key"))
+	if err != nil {
+		return nil, err
+	}
+	p, err := oai.New(oai.Config{BaseURL: c.String("oai-base-url"), RepositoryName: c.String("oai-name"), AdminEmails: emails,
+		ISIL: c.String("oai-isil"), Key: key}, e.room, e.cat, e.cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/oai", p)
+	mux.Handle("/", h)
+	return mux, nil
 }
