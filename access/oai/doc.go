@@ -36,7 +36,9 @@
 //     metadata.
 //   - Lists walk the units in id order. A resumption token carries the
 //     request, the id the list goes on after, the cursor and the complete
-//     list's size (counted by the first response), and its expiry; it is
+//     list's size (counted by the first response if it gets to the end
+//     within Config.CountLimit units; else completeListSize is left out),
+//     and its expiry; it is
 //     signed with HMAC-SHA-256 (Config.Key, see LoadKey) and any token
 //     altered, forged, expired or used with another verb is
 //     badResumptionToken. A token is issued only when a further record is
