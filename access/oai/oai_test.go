@@ -619,3 +619,23 @@ func TestLoadKey(t *testing.T) {
 		t.Errorf("the key changed: %x, %x, %v", k1, k2, err)
 	}
 }
+
+// A unit whose parent is missing cannot be shown by the reading room: it
+// is no record either, and the lists go on without it.
+func TestOrphansAreLeftOut(t *testing.T) {
+	f := newFixture(t, false, oai.Config{})
+	smallArchive(t, f)
+	orphan := uid(16)
+	f.put(t, t3, preservation.Unit{ID: orphan, Parent: uid(999), Bestand: best, Level: preservation.LevelAkte, Title: "Verwaist"})
+	r := parse(t, f.get(t, "verb=GetRecord&metadataPrefix=oai_dc&identifier="+url.QueryEscape(orphan)))
+	if r.errCode() != "idDoesNotExist" {
+		t.Errorf("GetRecord of an orphan: %s", r.errCode())
+	}
+	if r = parse(t, f.get(t, "verb=ListIdentifiers&metadataPrefix=oai_dc&from=2026-11-01")); r.errCode() != "noRecordsMatch" {
+		t.Errorf("changed since the orphan came: %s", r.errCode())
+	}
+	r = parse(t, f.get(t, "verb=ListIdentifiers&metadataPrefix=oai_dc"))
+	if n := len(r.ListIdentifiers.Headers); n != 10 {
+		t.Errorf("%d records with an orphan among the units, want 10", n)
+	}
+}

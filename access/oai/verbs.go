@@ -62,7 +62,7 @@ var formats = []format{
 func (p *Provider) listMetadataFormats(ctx context.Context, req *request, out *bytes.Buffer) error {
 	list := formats
 	if id, ok := req.args["identifier"]; ok {
-		e, err := p.entryOf(ctx, id)
+		e, err := p.entryOf(ctx, p.walker(ctx), id)
 		if err != nil {
 			return err
 		}
@@ -84,8 +84,9 @@ func (p *Provider) listMetadataFormats(ctx context.Context, req *request, out *b
 	return nil
 }
 
-// entryOf evaluates the unit an identifier names.
-func (p *Provider) entryOf(ctx context.Context, id string) (entry, error) {
+// entryOf evaluates the unit an identifier names: idDoesNotExist for an
+// unknown unit, or one the reading room cannot show (its chain is broken).
+func (p *Provider) entryOf(ctx context.Context, w *walker, id string) (entry, error) {
 	u, err := p.lookupUnit(ctx, id)
 	if err != nil {
 		return entry{}, err
@@ -94,7 +95,7 @@ func (p *Provider) entryOf(ctx context.Context, id string) (entry, error) {
 	if err != nil {
 		return entry{}, err
 	}
-	e, err := p.walker(ctx).eval(catalog.Stamped{Unit: u, Changed: changed})
+	e, err := w.eval(catalog.Stamped{Unit: u, Changed: changed})
 	if errors.Is(err, errOrphan) {
 		return entry{}, protoErr(errIDDoesNotExist, "no record has the identifier %q", id)
 	}
@@ -105,18 +106,7 @@ func (p *Provider) getRecord(ctx context.Context, req *request, out *bytes.Buffe
 	prefix := req.args["metadataPrefix"]
 	id := req.args["identifier"]
 	w := p.walker(ctx)
-	u, err := p.lookupUnit(ctx, id)
-	if err != nil {
-		return err
-	}
-	changed, err := p.cat.Changed(ctx, id)
-	if err != nil {
-		return err
-	}
-	e, err := w.eval(catalog.Stamped{Unit: u, Changed: changed})
-	if errors.Is(err, errOrphan) {
-		return protoErr(errIDDoesNotExist, "no record has the identifier %q", id)
-	}
+	e, err := p.entryOf(ctx, w, id)
 	if err != nil {
 		return err
 	}
