@@ -48,6 +48,7 @@
 //   - Errors follow the protocol: badVerb and badArgument (without echoing
 //     the arguments), badResumptionToken, cannotDisseminateFormat,
 //     idDoesNotExist, noRecordsMatch (also for a set that does not exist)
-//     and noSetHierarchy (ListSets while there is no Bestand), all with
+//     and noSetHierarchy (ListSets, or a list of a set, while there is no
+//     Bestand), all with
 //     HTTP 200; failures of the archive itself are HTTP 500.
 package oai

@@ -174,6 +174,12 @@ func TestListSets(t *testing.T) {
 	if r := parse(t, body); r.errCode() != "noSetHierarchy" {
 		t.Errorf("sets of an archive without Bestand: %s", body)
 	}
+	f.put(t, t0, preservation.Unit{ID: tek, Level: preservation.LevelTektonik, Title: "Staatliche Verwaltung"})
+	body = f.get(t, "verb=ListIdentifiers&metadataPrefix=oai_dc&set=20001")
+	v.add(body)
+	if r := parse(t, body); r.errCode() != "noSetHierarchy" {
+		t.Errorf("a set of an archive without Bestand: %s", body)
+	}
 	smallArchive(t, f)
 	body = f.get(t, "verb=ListSets")
 	v.add(body)

@@ -174,6 +174,9 @@ func (p *Provider) resolveSet(ctx context.Context, w *walker, spec string) (stri
 	if err := w.loadSpecs(); err != nil {
 		return "", err
 	}
+	if len(w.specs) == 0 {
+		return "", protoErr(errNoSetHierarchy, "the archive has no Bestand yet, and so no sets")
+	}
 	for id, s := range w.specs {
 		if s == spec {
 			return id, nil
