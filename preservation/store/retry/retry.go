@@ -384,27 +384,39 @@ type putFunc func(ctx context.Context, key string, r io.Reader, size int64, sha5
 // write sends content with put (Put or Repair) until it is stored.
 func (s *Store) write(ctx context.Context, op, key string, r io.Reader, put putFunc, size int64, sha512 string) (store.Info, error) {
 	src := newSource(r, s.opts.Buffer)
-	var info store.Info
-	tried := false
+	var (
+		info store.Info
+		last error // the failure of the previous attempt
+	)
 	err := s.do(ctx, op, key, func() error {
-		if tried {
+		if last != nil {
 			if err := src.rewind(); err != nil {
-				return final{err}
+				return final{fmt.Errorf("%w (not sent again: %v)", last, err)}
 			}
 		}
-		tried = true
 		var err error
 		info, err = put(ctx, key, src, size, sha512)
-		if err != nil && src.err != nil {
+		last = err
+		switch {
+		case err == nil:
+		case src.err != nil:
 			// The content's own reader failed: not the store's fault.
 			return final{err}
-		}
-		if err != nil && s.opts.MaxWait >= 0 && ctx.Err() == nil && store.IsTransient(err) && !src.canRewind() {
-			return final{fmt.Errorf("%w (not sent again: more than %d bytes of its content were read from a reader that cannot seek)", err, s.opts.Buffer)}
+		case s.opts.MaxWait >= 0 && ctx.Err() == nil && store.IsTransient(err) && !src.canRewind():
+			return final{fmt.Errorf("%w (not sent again: %s of its content were read from a reader that cannot seek)",
+				err, bytesMore(s.opts.Buffer))}
 		}
 		return err
 	})
 	return info, err
+}
+
+// bytesMore says how much content was too much to keep.
+func bytesMore(buffer int) string {
+	if buffer <= 0 {
+		return "bytes"
+	}
+	return fmt.Sprintf("more than %d bytes", buffer)
 }
 
 // Get implements store.Store. The reader resumes a transfer that breaks off
