@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/magazin-archiv/magazin/internal/corpus"
+	"github.com/magazin-archiv/magazin/preservation/store/retry"
 )
 
 // s3Server is a versitygw of the test's own (scripts/s3server.sh), which
@@ -306,4 +307,33 @@ func TestIngestWaitsForStoppedS3(t *testing.T) {
 		t.Fatalf("aip verify exit %d after S3 returned\nstdout: %s\nstderr: %s", code, ver.stdout.String(), ver.stderr.String())
 	}
 	t.Logf("verify said:\n%s", ver.stderr.String())
+}
+
+func TestStoreNotices(t *testing.T) {
+	var b strings.Builder
+	notify := storeNotices(&b, 15*time.Minute)
+	since := time.Date(2026, 11, 26, 14, 2, 11, 0, time.Local)
+	down := retry.Event{Store: "s3://archiv", Op: "put", Key: "k", Since: since, Attempt: 1, Delay: time.Second, Err: errors.New("connection refused")}
+	notify(down)
+	down.Attempt = 2
+	notify(down)                                                              // within the minute: quiet
+	notify(retry.Event{Store: "file:///srv/store", Since: since, Back: true}) // never said to be down: quiet
+	notify(retry.Event{Store: "s3://archiv", Since: since, Back: true})
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("notices:\n%s\nwant one for the wait, one for the return", b.String())
+	}
+	for _, want := range []string{"waiting for store s3://archiv", "since 14:02:11", "connection refused", "until 14:17:11 at the latest (--store-wait 15m0s)"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("notice %q lacks %q", lines[0], want)
+		}
+	}
+	if !strings.HasPrefix(lines[1], "magazin: store s3://archiv is back after ") {
+		t.Errorf("notice %q", lines[1])
+	}
+	b.Reset()
+	storeNotices(&b, 0)(down)
+	if !strings.Contains(b.String(), "until it returns or magazin is interrupted (Ctrl-C)") {
+		t.Errorf("notice without a limit: %q", b.String())
+	}
 }
