@@ -1,6 +1,7 @@
 package aip_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -528,5 +529,58 @@ func TestDestroy(t *testing.T) {
 	}
 	if n, err := aip.Destroy(ctx, st, obj.ID); n != 0 || err != nil {
 		t.Errorf("second Destroy = %d, %v", n, err)
+	}
+}
+
+// ReadHead follows the root sidecar also when the root inventory is older
+// than it (a repair put back an old root inventory), and reports it.
+func TestReadHeadFollowsTheSidecar(t *testing.T) {
+	ctx := context.Background()
+	st := mem.New()
+	obj, err := aip.New(describedPackage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obj.Write(ctx, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	h1, err := aip.ReadHead(ctx, st, obj.ID)
+	if err != nil || h1.Updating {
+		t.Fatalf("v1 head = %+v, %v", h1, err)
+	}
+	v1, _ := aip.Read(ctx, st, obj.ID)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	if err := revise(t, ctx, st, edit(v1, "v2", at), nil, at).Write(ctx, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	rc, _, err := st.Get(ctx, obj.Root+"/v1/inventory.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := io.ReadAll(rc)
+	rc.Close()
+	cur, _, _ := st.Get(ctx, obj.Root+"/inventory.json")
+	now, _ := io.ReadAll(cur)
+	cur.Close()
+	if _, err := st.Replace(ctx, obj.Root+"/inventory.json", sum(now), bytes.NewReader(old), int64(len(old)), sum(old)); err != nil {
+		t.Fatal(err)
+	}
+	h, err := aip.ReadHead(ctx, st, obj.ID)
+	if err != nil || h.Inventory.Head != "v2" || !h.Updating {
+		t.Fatalf("head with an old root inventory = %+v, %v", h, err)
+	}
+	if v, err := aip.Verify(ctx, st, obj.ID); err != nil || v.OK {
+		t.Errorf("Verify of a mismatched root = %+v, %v", v, err)
+	}
+	// A sidecar that names no inventory of the object: incomplete.
+	bad := []byte(strings.Repeat("0", 128) + " inventory.json\n")
+	side, _, _ := st.Get(ctx, obj.Root+"/inventory.json.sha512")
+	sb, _ := io.ReadAll(side)
+	side.Close()
+	if _, err := st.Replace(ctx, obj.Root+"/inventory.json.sha512", sum(sb), bytes.NewReader(bad), int64(len(bad)), sum(bad)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aip.ReadHead(ctx, st, obj.ID); !errors.Is(err, aip.ErrIncomplete) {
+		t.Errorf("a sidecar naming nothing: %v, want ErrIncomplete", err)
 	}
 }
