@@ -70,7 +70,7 @@ func migrateAction(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	opts := migrate.Options{PUID: c.String("puid"), DryRun: c.Bool("dry-run"), User: actor(c)}
+	opts := migrate.Options{PUID: c.String("puid"), DryRun: c.Bool("dry-run"), User: actor(c), Earlier: journalEvents(c.Context, e)}
 	results := []*migrate.Result{}
 	failed := 0
 	for _, id := range ids {

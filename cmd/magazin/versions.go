@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/magazin-archiv/magazin/ingest/migrate"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 )
@@ -77,6 +78,31 @@ func changedFields(before, after preservation.Unit) []string {
 	return out
 }
 
+// journalEvents returns a function that lists the PREMIS events the
+// journal holds about an AIP (fixity checks and repairs) for its next
+// version's PREMIS: the files they name, which the journal records by
+// their path in the object (v1/content/<logical path>), become logical
+// paths; other paths (inventories) are dropped, leaving the event about
+// the whole package.
+func journalEvents(ctx context.Context, e *env) func(id string) ([]preservation.Event, error) {
+	return func(id string) ([]preservation.Event, error) {
+		evs, err := e.cat.Events(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for i := range evs {
+			var objs []string
+			for _, o := range evs[i].Objects {
+				if v, logical, ok := strings.Cut(o, "/content/"); ok && !strings.Contains(v, "/") && logical != "" {
+					objs = append(objs, logical)
+				}
+			}
+			evs[i].Objects, evs[i].Outcomes = objs, nil
+		}
+		return evs, nil
+	}
+}
+
 // reviseUnitAIP writes the edited unit u into a new version of the AIP that
 // holds it, with a PREMIS metadata modification event, in every store, and
 // records the new head in the catalog. An AIP that already holds u as it
@@ -104,7 +130,11 @@ func reviseUnitAIP(ctx context.Context, e *env, u preservation.Unit, who string)
 			next.Title = u.Title
 		}
 		next.Agents = withAgents(cur.Agents, preservation.Agent{ID: "magazin", Name: "magazin", Type: "software", Version: version}, personAgent(who))
-		next.Events = append(slices.Clone(cur.Events), preservation.Event{ID: newUnitID()[len("urn:uuid:"):],
+		earlier, err := journalEvents(ctx, e)(string(u.AIP))
+		if err != nil {
+			return nil, err
+		}
+		next.Events = append(migrate.MergeEvents(cur.Events, earlier), preservation.Event{ID: newUnitID()[len("urn:uuid:"):],
 			Type: preservation.EventMetadataModification, DateTime: now,
 			Detail:  fmt.Sprintf("description of %s edited by %s: %s", label, who, strings.Join(changedFields(prev, u), ", ")),
 			Outcome: preservation.OutcomeSuccess, Agents: []string{"magazin", "user:" + who}})

@@ -99,9 +99,21 @@ func TestDescriptionEditMakesVersion(t *testing.T) {
 	}
 	id := list[0].ID
 	v1 := contentFiles(t, storeDir, id)
+	// A fixity audit's events are in the journal; the next version's
+	// PREMIS takes them in.
+	mustRun(t, append(g, "audit")...)
 
 	mustRun(t, append(g, "describe", "20001 Nr. 1", "--title", "Bauantrag Müller, Flurstück 12/3", "--scope", "Antrag, Lageplan", "--user", "schmidt")...)
 	a := showAIP(t, g, id)
+	fix := 0
+	for _, ev := range a.Events {
+		if ev.Type == preservation.EventFixityCheck && strings.Contains(ev.Detail, "fixity check of") {
+			fix++
+		}
+	}
+	if fix != len(stores)/2 || fix != len(a.JournalEvents) {
+		t.Errorf("PREMIS of v2 holds %d fixity checks of the journal's %d", fix, len(a.JournalEvents))
+	}
 	if a.Version != 2 || a.Units[0].Title != "Bauantrag Müller, Flurstück 12/3" || a.Title != a.Units[0].Title {
 		t.Fatalf("after describe: version %d, unit %+v, title %q", a.Version, a.Units[0], a.Title)
 	}

@@ -171,6 +171,10 @@ type Options struct {
 	DryRun bool
 	// User names who runs the migration (OCFL version user).
 	User string
+	// Earlier are events about the AIP recorded outside it (the journal's
+	// fixity checks and repairs) that the new version's PREMIS takes in;
+	// those it holds already (by id) are skipped.
+	Earlier func(id string) ([]preservation.Event, error)
 }
 
 // Outcome is what happened to one file.
@@ -355,6 +359,13 @@ func (m *Migrator) Migrate(ctx context.Context, id string, opts Options) (*Resul
 		if len(add) == 0 {
 			return &aip.Revision{AIP: cur}, nil
 		}
+		if opts.Earlier != nil {
+			earlier, err := opts.Earlier(id)
+			if err != nil {
+				return nil, err
+			}
+			next.Events = MergeEvents(next.Events, earlier)
+		}
 		if m.ident != nil && !slices.ContainsFunc(next.Agents, func(ag preservation.Agent) bool { return ag.ID == "siegfried" }) {
 			next.Agents = append(next.Agents, preservation.Agent{ID: "siegfried", Name: "siegfried", Type: "software", Version: m.ident.Version()})
 		}
@@ -369,6 +380,29 @@ func (m *Migrator) Migrate(ctx context.Context, id string, opts Options) (*Resul
 	}
 	res.Version, res.AIPRecord = a.Version, a
 	return res, nil
+}
+
+// MergeEvents returns events with those of earlier that it does not hold
+// (by id) inserted in time order before the events it holds that are
+// later.
+func MergeEvents(events, earlier []preservation.Event) []preservation.Event {
+	have := map[string]bool{}
+	for _, e := range events {
+		have[e.ID] = true
+	}
+	out := slices.Clone(events)
+	for _, e := range earlier {
+		if have[e.ID] || e.ID == "" {
+			continue
+		}
+		have[e.ID] = true
+		i := len(out)
+		for i > 0 && out[i-1].DateTime.After(e.DateTime) {
+			i--
+		}
+		out = slices.Insert(out, i, e)
+	}
+	return out
 }
 
 // run makes the outcome of p in dir and describes it as a file of the AIP.

@@ -271,3 +271,16 @@ func TestDefaultActionsWithRealTools(t *testing.T) {
 	}
 	aiptest.ValidateIndependently(t, filepath.Join(dir, aip.RootPrefix))
 }
+
+func TestMergeEvents(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 12, 1, h, 0, 0, 0, time.UTC) }
+	have := []preservation.Event{{ID: "a", DateTime: at(1)}, {ID: "c", DateTime: at(3)}}
+	got := migrate.MergeEvents(have, []preservation.Event{{ID: "c", DateTime: at(3)}, {ID: "b", DateTime: at(2)}, {ID: "d", DateTime: at(4)}, {ID: "", DateTime: at(5)}})
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, e.ID)
+	}
+	if strings.Join(ids, "") != "abcd" || len(have) != 2 {
+		t.Errorf("merged = %q", ids)
+	}
+}
