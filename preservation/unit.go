@@ -82,4 +82,10 @@ type ClosureFacts struct {
 	GDR       bool     `json:"gdr,omitempty"`
 	// Granularity is "day" or "year"; "" means the archive's default.
 	Granularity string `json:"granularity,omitempty"`
+	// Until is the last day (YYYY-MM-DD) of a closure stated outside the
+	// law's periods: a Sperrvermerk taken over from an imported finding
+	// aid, or a restriction agreed with a depositor. It only ever closes
+	// longer: the law's periods still apply, and the unit opens after the
+	// later of them and Until.
+	Until string `json:"until,omitempty"`
 }

@@ -56,6 +56,12 @@ const (
 	// § 11 Abs. 5 Nr. 1 BArchG: no period for records intended for
 	// publication when they were created.
 	RuleBArchGPublished = "barchg-11-5-1"
+
+	// RuleStated: a closure stated outside the law's periods
+	// (ClosureFacts.Until: the Sperrvermerk of an imported finding aid, a
+	// restriction agreed with a depositor). It applies under either law,
+	// in addition to its periods and even where they do not apply.
+	RuleStated = "stated-until"
 )
 
 // ruleTexts are the German explanations shown in the user interface. They
@@ -75,6 +81,7 @@ var ruleTexts = map[string]string{
 	RuleBArchGPersonCreated: "Nach Ablauf der allgemeinen Schutzfrist, frühestens 60 Jahre nach Entstehung, da weder Todesjahr noch Geburtstag der betroffenen Person feststellbar sind (§ 11 Abs. 2 Satz 3 BArchG)",
 	RuleBArchGSecrecy:       "60 Jahre nach Entstehung, da Geheimhaltungspflicht nach § 6 Abs. 1 Satz 1 und Abs. 4 BArchG (§ 11 Abs. 3 BArchG)",
 	RuleBArchGPublished:     "Keine Schutzfrist: bei Entstehung zur Veröffentlichung bestimmt (§ 11 Abs. 5 Nr. 1 BArchG)",
+	RuleStated:              "Sperrvermerk der Erschließung (etwa aus einem übernommenen Findbuch oder nach einer Vereinbarung mit dem Eigentümer), zusätzlich zu den gesetzlichen Schutzfristen",
 }
 
 // RuleText returns the German explanation of a rule id for the user
@@ -187,6 +194,10 @@ type period struct {
 //     f.Persons without f.Personal are validated but set no period (an
 //     archivist lists persons to whom the personal period does not apply,
 //     such as office holders acting in office, without f.Personal).
+//   - f.Until (a closure stated outside the law, e.g. the Sperrvermerk of
+//     an imported finding aid): a period RuleStated ending on f.Until,
+//     whatever else applies, even for published or GDR records. It can
+//     only close longer.
 //   - The unit opens when every period has run: Release is the latest
 //     release, Governing its rule.
 //
@@ -249,15 +260,22 @@ func Calc(law string, f preservation.ClosureFacts, defaultGranularity string) (R
 		}
 	}
 
-	res := Result{Periods: []Period{}, Granularity: g}
-	if f.Published {
-		res.Governing = rs.published
-		return res, nil
+	var until Date
+	if f.Until != "" {
+		if until, err = ParseDate(f.Until); err != nil {
+			return Result{}, fmt.Errorf("%w: until: %v", ErrInvalidFacts, err)
+		}
 	}
 
+	res := Result{Periods: []Period{}, Granularity: g}
 	var ps []period
 	var general *period
-	if !(f.GDR && rs.gdr != "") {
+	if f.Published {
+		res.Governing = rs.published
+		if until.IsZero() {
+			return res, nil
+		}
+	} else if !(f.GDR && rs.gdr != "") {
 		end := PeriodEnd(created, rs.generalYears)
 		ps = append(ps, period{rule: rs.general, from: created, years: rs.generalYears, end: end, ownEnd: end, order: 0})
 		general = &ps[0]
@@ -266,7 +284,7 @@ func Calc(law string, f preservation.ClosureFacts, defaultGranularity string) (R
 			ps = append(ps, period{rule: rs.secrecy, from: created, years: rs.secrecyYears, end: end, ownEnd: end, order: 1})
 		}
 	}
-	if f.Personal {
+	if f.Personal && !f.Published {
 		var best period
 		one := func(p period) {
 			if best.rule == "" || p.end.After(best.end) {
@@ -296,9 +314,16 @@ func Calc(law string, f preservation.ClosureFacts, defaultGranularity string) (R
 		ps = append(ps, best)
 	}
 
+	if !until.IsZero() {
+		// A stated closure: "gesperrt bis" names the last day closed.
+		// On a tie the law's period governs (it explains more).
+		ps = append(ps, period{rule: RuleStated, from: until, end: until, ownEnd: until, order: -1})
+	}
 	if len(ps) == 0 {
-		// Only GDR records that are not person-related get here.
-		res.Governing = rs.gdr
+		if !f.Published {
+			// Only GDR records that are not person-related get here.
+			res.Governing = rs.gdr
+		}
 		return res, nil
 	}
 	var gov *period

@@ -276,6 +276,14 @@ func TestCalcPeriodDetails(t *testing.T) {
 // text can name a person (persons of closed units are not public).
 func TestRuleTexts(t *testing.T) {
 	for rule, text := range ruleTexts {
+		if rule == RuleStated {
+			// Not a period of either law: the ground is the finding aid's
+			// or the agreement's.
+			if !strings.Contains(text, "Sperrvermerk") {
+				t.Errorf("%s: %q", rule, text)
+			}
+			continue
+		}
 		law := "SächsArchivG"
 		if strings.HasPrefix(rule, "barchg-") {
 			law = "BArchG"
@@ -287,7 +295,7 @@ func TestRuleTexts(t *testing.T) {
 			t.Errorf("%s: %q is a template", rule, text)
 		}
 	}
-	if len(ruleTexts) != 13 {
+	if len(ruleTexts) != 14 {
 		t.Errorf("%d rule texts", len(ruleTexts))
 	}
 	if RuleText("nope") != "" {
@@ -409,5 +417,45 @@ func FuzzCalc(f *testing.F) {
 		if res, err := Calc(law, more, GranularityDay); err == nil && res.Release < day.Release {
 			t.Fatalf("more facts open earlier: %s < %s", res.Release, day.Release)
 		}
+		more.Until = created
+		if res, err := Calc(law, more, GranularityDay); err == nil && res.Release < day.Release {
+			t.Fatalf("more facts open earlier: %s < %s", res.Release, day.Release)
+		}
 	})
+}
+
+// TestCalcUntil: a stated closure (Sperrvermerk) only ever closes longer,
+// under either law, and applies even to published and GDR records.
+func TestCalcUntil(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		law       string
+		facts     preservation.ClosureFacts
+		gran      string
+		release   string
+		governing string
+	}{
+		{"later than the general period", LawSaechsArchivG, preservation.ClosureFacts{Created: "1960-12-31", Until: "2030-12-31"}, "", "2031-01-01", RuleStated},
+		{"earlier than the general period", LawSaechsArchivG, preservation.ClosureFacts{Created: "2000-12-31", Until: "2010-12-31"}, "", "2031-01-01", RuleSaechsGeneral},
+		{"a tie: the law governs", LawSaechsArchivG, preservation.ClosureFacts{Created: "2000-12-31", Until: "2030-12-31"}, "", "2031-01-01", RuleSaechsGeneral},
+		{"published", LawSaechsArchivG, preservation.ClosureFacts{Created: "2000-01-01", Published: true, Until: "2040-06-30"}, "", "2040-07-01", RuleStated},
+		{"published without", LawSaechsArchivG, preservation.ClosureFacts{Created: "2000-01-01", Published: true}, "", "", RuleSaechsPublished},
+		{"GDR", LawSaechsArchivG, preservation.ClosureFacts{Created: "1980-01-01", GDR: true, Until: "2040-06-30"}, "", "2040-07-01", RuleStated},
+		{"year granularity", LawSaechsArchivG, preservation.ClosureFacts{Created: "1960-12-31", Until: "2040-06-30"}, GranularityYear, "2041-01-01", RuleStated},
+		{"BArchG", LawBArchG, preservation.ClosureFacts{Created: "1960-12-31", Until: "2030-12-31"}, "", "2031-01-01", RuleStated},
+		{"personal is later", LawSaechsArchivG, preservation.ClosureFacts{Created: "1980-12-31", Personal: true, Until: "2030-12-31"}, "", "2041-01-01", RuleSaechsPersonCreated},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Calc(tc.law, tc.facts, tc.gran)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Release != tc.release || res.Governing != tc.governing {
+				t.Errorf("release %q governing %q, want %q %q (%+v)", res.Release, res.Governing, tc.release, tc.governing, res.Periods)
+			}
+		})
+	}
+	if _, err := Calc(LawSaechsArchivG, preservation.ClosureFacts{Created: "2000-01-01", Until: "31.12.2030"}, ""); !errors.Is(err, ErrInvalidFacts) {
+		t.Errorf("malformed until: %v", err)
+	}
 }

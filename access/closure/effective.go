@@ -26,6 +26,8 @@ import (
 //   - Granularity: the unit's own, else the nearest ancestor's; a Dokument
 //     keeps "year" from its unit (a "day" of its own would open it
 //     earlier).
+//   - Until: the latest of the unit's and all its ancestors' (a stated
+//     closure of a Bestand holds for everything in it).
 //
 // A Laufzeit end given as YYYY or YYYY-MM stands for its last day
 // (2018 → 2018-12-31, 2018-02 → 2018-02-28): the latest day it can mean.
@@ -62,6 +64,13 @@ func Effective(chain []preservation.Unit) preservation.ClosureFacts {
 			f.Created = laterDate(f.Created, own)
 		default:
 			f.Created = own
+		}
+		if c.Until != "" {
+			if f.Until == "" {
+				f.Until = c.Until
+			} else {
+				f.Until = laterDate(f.Until, c.Until)
+			}
 		}
 		switch {
 		case c.Granularity == "":

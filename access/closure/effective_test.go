@@ -109,3 +109,22 @@ func TestEffectiveCalc(t *testing.T) {
 		t.Errorf("malformed Laufzeit: %v", err)
 	}
 }
+
+// TestEffectiveUntil: the latest stated closure of the chain holds; a
+// malformed one is passed on so that Calc refuses it.
+func TestEffectiveUntil(t *testing.T) {
+	b := preservation.Unit{Level: preservation.LevelBestand, Closure: preservation.ClosureFacts{Until: "2030-12-31"}}
+	a := preservation.Unit{Level: preservation.LevelAkte, To: "1950"}
+	d := preservation.Unit{Level: preservation.LevelDokument, Closure: preservation.ClosureFacts{Until: "2020-01-01"}}
+	if f := Effective([]preservation.Unit{b, a, d}); f.Until != "2030-12-31" {
+		t.Errorf("until %q", f.Until)
+	}
+	a.Closure.Until = "2040-01-31"
+	if f := Effective([]preservation.Unit{b, a, d}); f.Until != "2040-01-31" {
+		t.Errorf("until %q", f.Until)
+	}
+	a.Closure.Until = "bis 2040"
+	if f := Effective([]preservation.Unit{b, a}); f.Until != "bis 2040" {
+		t.Errorf("malformed until %q", f.Until)
+	}
+}

@@ -25,7 +25,7 @@ func closureCommand() *cli.Command {
 			Usage: "compute the closure periods of one unit from its facts (one JSON object on stdin)",
 			Description: `Reads the facts of one unit as one JSON object on stdin:
   {"created": "YYYY-MM-DD", "personal": bool, "persons": [{"name": "…", "birth": "YYYY-MM-DD", "death": "YYYY-MM-DD"}],
-   "secrecy": bool, "published": bool, "gdr": bool, "granularity": "day"|"year"}
+   "secrecy": bool, "published": bool, "gdr": bool, "granularity": "day"|"year", "until": "YYYY-MM-DD"}
 (birth and death may be a year YYYY) and prints
   {"release": "YYYY-MM-DD" or null, "governing": "rule", "periods": [{"rule": "…", "release": "YYYY-MM-DD"}]}
 release null: no period applies. Invalid facts exit 2. See docs/closure.md.`,

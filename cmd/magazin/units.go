@@ -244,6 +244,7 @@ func closureSetCommand() *cli.Command {
 			&cli.BoolFlag{Name: "gdr", Usage: "GDR-era record (SächsArchivG § 10 Abs. 2 with § 4 Abs. 2 Satz 2)"},
 			&cli.StringFlag{Name: "created", Usage: "date of last processing YYYY-MM-DD"},
 			&cli.StringFlag{Name: "granularity", Usage: "day or year"},
+			&cli.StringFlag{Name: "until", Usage: "last day YYYY-MM-DD of a closure stated outside the law (Sperrvermerk); \"\" removes it"},
 		},
 		Action: func(c *cli.Context) error {
 			return withUnit(c, func(e *env, j *journal.Journal, u *preservation.Unit) error {
@@ -259,7 +260,7 @@ func closureSetCommand() *cli.Command {
 				for _, s := range []struct {
 					flag string
 					dst  *string
-				}{{"created", &f.Created}, {"granularity", &f.Granularity}} {
+				}{{"created", &f.Created}, {"granularity", &f.Granularity}, {"until", &f.Until}} {
 					if c.IsSet(s.flag) {
 						*s.dst = c.String(s.flag)
 					}
