@@ -90,6 +90,11 @@ func putUnit(txn *badger.Txn, u *preservation.Unit, at time.Time) error {
 			return err
 		}
 		for _, k := range unitIndexKeys(&old) {
+			if k == prefixSig+old.Signatur && !sigHeldBy(txn, k, u.ID) {
+				// Another unit with the same Signatur (EAD finding
+				// aids repeat them) holds the entry: it stays.
+				continue
+			}
 			if err := txn.Delete([]byte(k)); err != nil {
 				return err
 			}
@@ -110,6 +115,9 @@ func putUnit(txn *badger.Txn, u *preservation.Unit, at time.Time) error {
 	for _, k := range unitIndexKeys(u) {
 		v := []byte{}
 		if k == prefixSig+u.Signatur {
+			if _, err := txn.Get([]byte(k)); err == nil && !sigHeldBy(txn, k, u.ID) {
+				continue // the first unit with this Signatur keeps the entry
+			}
 			v = []byte(u.ID)
 		}
 		if err := txn.Set([]byte(k), v); err != nil {
@@ -167,6 +175,17 @@ func aipChanged(a *preservation.AIP) time.Time {
 		}
 	}
 	return t
+}
+
+// sigHeldBy reports whether the Signatur entry k points to the unit id.
+func sigHeldBy(txn *badger.Txn, k, id string) bool {
+	it, err := txn.Get([]byte(k))
+	if err != nil {
+		return false
+	}
+	held := false
+	it.Value(func(v []byte) error { held = string(v) == id; return nil })
+	return held
 }
 
 func unitIndexKeys(u *preservation.Unit) []string {
