@@ -48,6 +48,7 @@ func newApp() *cli.App {
 			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
 			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
+			importCommand(), exportCommand(),
 			migrateCommand(), disposeCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
