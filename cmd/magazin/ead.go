@@ -36,6 +36,7 @@ eadid and c/@id; changed units are recorded as edits, unchanged ones are left al
 				&cli.StringFlag{Name: "parent", Usage: "unit (id or Signatur) the finding aids go below: a Tektonik group, a Bestand or a Gliederung; default: where an earlier import put them, else the top"},
 				&cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
 				&cli.IntFlag{Name: "batch", Value: catalog.DefaultBatch, Usage: "units per journal segment"},
+				&cli.BoolFlag{Name: "reindex", Usage: "index every unit of the files again, also unchanged ones (after an interrupted import)"},
 			},
 			Action: importEAD,
 		}},
@@ -72,7 +73,7 @@ func importEAD(c *cli.Context) error {
 				return fmt.Errorf("%w: --parent: %v", errUsage, err)
 			}
 		}
-		im := &eadImporter{cat: e.cat, j: j, room: e.room, batch: c.Int("batch")}
+		im := &eadImporter{cat: e.cat, j: j, room: e.room, batch: c.Int("batch"), reindex: c.Bool("reindex")}
 		var reports []eadReport
 		failed := false
 		for _, f := range files {
@@ -81,6 +82,11 @@ func importEAD(c *cli.Context) error {
 			r, err := im.importFile(c.Context, f, parent)
 			bar.Finish()
 			if err != nil {
+				if r.OK || r.Units > 0 {
+					// Journal segments written stay; the units of the
+					// last one may not be indexed yet.
+					return fmt.Errorf("%s: %w (import the file again with --reindex)", f, err)
+				}
 				return err
 			}
 			failed = failed || !r.OK
@@ -155,6 +161,8 @@ type eadImporter struct {
 	room     *access.Service
 	batch    int
 	progress preservation.Progress
+	// reindex: index all units of a file, also unchanged ones.
+	reindex bool
 }
 
 // importFile reads, plans, journals and indexes one file. Problems of the
@@ -199,6 +207,13 @@ func (im *eadImporter) importFile(ctx context.Context, path string, parent *pres
 	}
 	if err := im.write(ctx, ch); err != nil {
 		return r, err
+	}
+	if im.reindex {
+		for _, id := range r.Top {
+			if err := im.room.ReindexSubtree(ctx, id); err != nil {
+				return r, err
+			}
+		}
 	}
 	r.OK = true
 	return r, nil

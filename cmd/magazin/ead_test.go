@@ -408,6 +408,16 @@ func TestImportEADChanges(t *testing.T) {
 	if c1, _ := a.cat.ResolveUnit(ctx, "FB-1#a1"); !c1.Closure.Personal {
 		t.Error("the re-import dropped a fact the archivist recorded")
 	}
+	// An import interrupted between journal and index: --reindex indexes
+	// the unchanged units again.
+	a2, _ := a.cat.ResolveUnit(ctx, "FB-1#a2")
+	if err := a.idx.Delete(ctx, a2.ID); err != nil || search("Lindenweg") != 0 {
+		t.Fatal(err)
+	}
+	a.im.reindex = true
+	if r, err := a.im.importFile(ctx, f, nil); err != nil || r.Changed != 0 || search("Lindenweg") != 1 {
+		t.Errorf("--reindex: %+v %v", r, err)
+	}
 }
 
 // TestImportExportEADCLI runs the commands: import below a Tektonik group,
