@@ -18,6 +18,7 @@ import (
 const (
 	nsEAD   = "urn:isbn:1-931666-22-9"
 	nsXLink = "http://www.w3.org/1999/xlink"
+	nsXSI   = "http://www.w3.org/2001/XMLSchema-instance"
 )
 
 // Archive types allowed in repository/corpname/@role.
@@ -247,11 +248,15 @@ func (f *file) id(u preservation.Unit) string {
 	return id
 }
 
-// header writes the XML declaration, ead and eadheader.
-func (f *file) header(eadid, title, today string) {
-	f.raw(`<?xml version="1.0" encoding="UTF-8"?>`)
-	f.raw("\n<ead")
-	f.attrs([]string{"xmlns", nsEAD, "xmlns:xlink", nsXLink, "audience", "external"})
+// header writes the XML declaration (for a file of its own), ead and
+// eadheader.
+func (f *file) header(decl bool, eadid, title, today string) {
+	if decl {
+		f.raw(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	}
+	f.raw("<ead")
+	f.attrs([]string{"xmlns", nsEAD, "xmlns:xlink", nsXLink, "xmlns:xsi", nsXSI,
+		"xsi:schemaLocation", nsEAD + " http://www.loc.gov/ead/ead.xsd", "audience", "external"})
 	f.raw(">")
 	f.depth++
 	f.open("eadheader", "countryencoding", "iso3166-1", "dateencoding", "iso8601", "langencoding", "iso639-2b",
@@ -290,7 +295,7 @@ func (x *Exporter) Findbuch(ctx context.Context, w io.Writer, bestand string) (S
 	}
 	f := x.newFile(w, false)
 	fid := cid(b.Unit)
-	f.header(fid, titleOf(b), x.src.Today())
+	f.header(true, fid, titleOf(b), x.src.Today())
 	f.open("archdesc", "level", "collection", "type", "Findbuch")
 	f.open("did")
 	if b.Unit.Signatur != "" {
@@ -342,7 +347,7 @@ func (x *Exporter) Tektonik(ctx context.Context, w io.Writer) (Stats, error) {
 	f := x.newFile(w, true)
 	tid := idOf(f.cfg.ISIL) + "-tektonik"
 	title := x.cfg.Archive + " (Tektonik)"
-	f.header(tid, title, x.src.Today())
+	f.header(true, tid, title, x.src.Today())
 	f.open("archdesc", "level", "collection", "type", "Tektonik")
 	f.open("did")
 	f.repository(false)
@@ -401,11 +406,9 @@ func (f *file) license() {
 	f.close("userestrict")
 }
 
-// Record renders one unit as an EAD(DDB) 1.2 document for a harvester
-// (OAI-PMH metadata format "ead"): a Findbuch holding the unit inside its
-// chain of ancestors (the Bestand as c[@level='collection']), or for a
-// Tektonik group a Tektonik. It reads the public view of the unit and of
-// its ancestors.
+// Record renders one unit as an EAD(DDB) 1.2 <ead> element for a
+// harvester (OAI-PMH metadata format "ead"), see the function Record. It
+// reads the public view of the unit and of each of its ancestors.
 func (x *Exporter) Record(ctx context.Context, ref string) ([]byte, error) {
 	pu, err := x.src.Unit(ctx, ref)
 	if err != nil {
@@ -424,11 +427,16 @@ func (x *Exporter) Record(ctx context.Context, ref string) ([]byte, error) {
 
 // Record renders the public view pu of one unit, with the public views of
 // its ancestors (root first; nil: from pu.Ancestors, the breadcrumbs),
-// as an EAD(DDB) 1.2 document on the day today (YYYY-MM-DD): a Findbuch
-// whose c[@level='collection'] is the unit's Bestand and that holds the
-// chain down to the unit, or a Tektonik for a Tektonik group. Units above
-// no Bestand and no Tektonik group give ErrNotExportable. The document
-// validates against the EAD(DDB) 1.2 XSD of its kind.
+// as an EAD(DDB) 1.2 <ead> element without XML declaration, ready to go
+// into an OAI-PMH <metadata> element, on the day today (YYYY-MM-DD): a
+// Findbuch whose c[@level='collection'] is the unit's Bestand and that
+// holds the chain down to the unit, or a Tektonik for a Tektonik group.
+// Units above no Bestand and no Tektonik group give ErrNotExportable. The
+// element validates against the EAD(DDB) 1.2 XSD of its kind.
+//
+// The identifiers of the chain are those of the Findbuch export
+// (FindbuchID, c/@id), so a harvester sees one unit under one id whichever
+// way it comes.
 func Record(cfg Config, pu access.PublicUnit, ancestors []access.PublicUnit, today string) ([]byte, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -445,7 +453,7 @@ func Record(cfg Config, pu access.PublicUnit, ancestors []access.PublicUnit, tod
 		f := x.newFile(&buf, true)
 		tid := idOf(cfg.ISIL) + "-tektonik"
 		title := cfg.Archive + " (Tektonik)"
-		f.header(tid, title, today)
+		f.header(false, tid, title, today)
 		f.open("archdesc", "level", "collection", "type", "Tektonik")
 		f.open("did")
 		f.repository(false)
@@ -481,7 +489,7 @@ func Record(cfg Config, pu access.PublicUnit, ancestors []access.PublicUnit, tod
 		return nil, fmt.Errorf("%w: %s", ErrNotExportable, pu.Unit.ID)
 	}
 	f := x.newFile(&buf, false)
-	f.header(cid(chain[b].Unit), titleOf(&chain[b]), today)
+	f.header(false, cid(chain[b].Unit), titleOf(&chain[b]), today)
 	f.open("archdesc", "level", "collection", "type", "Findbuch")
 	f.open("did")
 	if s := chain[b].Unit.Signatur; s != "" {

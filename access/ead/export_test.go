@@ -323,6 +323,9 @@ func TestRecord(t *testing.T) {
 			}
 			noSecrets(t, ref, rec)
 			ddbtest.ValidateBytes(t, ddbtest.Findbuch, rec)
+			if !bytes.HasPrefix(rec, []byte("<ead ")) {
+				t.Errorf("a record is an <ead> element to go into OAI-PMH metadata: %.60s", rec)
+			}
 			pu, _ := a.room.Unit(ctx, ref)
 			rec2, err := ead.Record(cfg, *pu, nil, "2026-11-26")
 			if err != nil {
