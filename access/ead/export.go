@@ -345,7 +345,7 @@ func (x *Exporter) subtree(ctx context.Context, f *file, pu *access.PublicUnit) 
 // Bestände as c[@level='file'] whose @id is their Findbuch's id.
 func (x *Exporter) Tektonik(ctx context.Context, w io.Writer) (Stats, error) {
 	f := x.newFile(w, true)
-	tid := idOf(f.cfg.ISIL) + "-tektonik"
+	tid := tektonikID(f.cfg.ISIL)
 	title := x.cfg.Archive + " (Tektonik)"
 	f.header(true, tid, title, x.src.Today())
 	f.open("archdesc", "level", "collection", "type", "Tektonik")
@@ -381,13 +381,21 @@ func (x *Exporter) Tektonik(ctx context.Context, w io.Writer) (Stats, error) {
 	return f.stats, f.footer()
 }
 
-// repository writes repository/corpname; in a Tektonik's archive record
-// its @id is an xs:ID.
+// tektonikID is the eadid of the Tektonik and the @id of its archive
+// record: "<ISIL>_Tektonik".
+func tektonikID(isil string) string {
+	if isNCName(isil) {
+		return isil + "_Tektonik"
+	}
+	return idOf(isil) + "_Tektonik"
+}
+
+// repository writes repository/corpname with the ISIL; in a Tektonik's
+// archive record the ISIL counts among the file's ids.
 func (f *file) repository(tektonikRecord bool) {
 	f.open("repository")
 	id := f.cfg.ISIL
 	if tektonikRecord {
-		id = idOf(f.cfg.ISIL)
 		f.ids[id] = true
 	}
 	f.leaf("corpname", f.cfg.Archive, "role", f.cfg.role(), "id", id)
@@ -451,7 +459,7 @@ func Record(cfg Config, pu access.PublicUnit, ancestors []access.PublicUnit, tod
 	x := &Exporter{cfg: cfg}
 	if pu.Unit.Level == preservation.LevelTektonik {
 		f := x.newFile(&buf, true)
-		tid := idOf(cfg.ISIL) + "-tektonik"
+		tid := tektonikID(cfg.ISIL)
 		title := cfg.Archive + " (Tektonik)"
 		f.header(false, tid, title, today)
 		f.open("archdesc", "level", "collection", "type", "Tektonik")
