@@ -194,6 +194,9 @@ func (im *eadImporter) importFile(ctx context.Context, path string, parent *pres
 			existing[u.SourceID] = v
 		}
 	}
+	if err := im.adoptBestaende(ctx, fa, parent, existing); err != nil {
+		return r, err
+	}
 	ch := ead.Plan(fa, parent, existing, newUnitID)
 	r.Problems = append(r.Problems, ch.Problems...)
 	if ch.Problems.HasErrors() {
@@ -217,6 +220,33 @@ func (im *eadImporter) importFile(ctx context.Context, path string, parent *pres
 	}
 	r.OK = true
 	return r, nil
+}
+
+// adoptBestaende finds the Bestände the finding aid describes that exist
+// already without an EAD origin (made with `magazin bestand add` or by
+// ingest), by their Signatur, so that the finding aid describes them
+// instead of adding a second Bestand with the same Signatur.
+func (im *eadImporter) adoptBestaende(ctx context.Context, fa *ead.FindingAid, parent *preservation.Unit, existing map[string]preservation.Unit) error {
+	if parent != nil && parent.Level != preservation.LevelTektonik {
+		return nil // the finding aid's top goes below a Bestand
+	}
+	for _, u := range fa.Units {
+		bestand := u.Level == preservation.LevelBestand || fa.Kind == ead.KindFindbuch && u.Parent == ""
+		if _, ok := existing[u.SourceID]; ok || !bestand || u.Signatur == "" {
+			continue
+		}
+		b, err := im.cat.ResolveUnit(ctx, u.Signatur)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, catalog.ErrAmbiguous) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if b.Level == preservation.LevelBestand && b.Signatur == u.Signatur && !strings.Contains(b.SourceID, "#") {
+			existing[u.SourceID] = *b
+		}
+	}
+	return nil
 }
 
 // write journals the changes in batches and indexes the new units of each

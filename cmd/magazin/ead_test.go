@@ -429,10 +429,13 @@ func TestImportExportEADCLI(t *testing.T) {
 	g2 := []string{"--data", filepath.Join(tmp, "d2"), "--store", "file://" + filepath.Join(tmp, "store")}
 	mustRun(t, append(g, "tektonik", "add", "--title", "Staatliche Verwaltung")...)
 	top := units(t, g...)
+	// The Bestand exists already (made by hand): the Findbuch describes it.
+	mustRun(t, append(g, "bestand", "add", "--signatur", "10001", "--title", "Kreisamt (vorläufig)", "--parent", top[0].ID)...)
+	before := unitsUnder(t, g, top[0].ID)
 	fb := filepath.Join(tmp, "fb.xml")
 	ddbFindbuch(t, fb, [][2]string{{"a1", "Bauakte Kirchweg"}, {"a2", "Schulakte"}}, "")
 	notEAD := filepath.Join(corpus.Dir(t, "ead"), "xml-catalog.xml")
-	r := magazin(t, append(g, "import", "ead", "--json", "--parent", top[0].ID, fb, notEAD)...)
+	r := magazin(t, append(g, "import", "ead", "--json", fb, notEAD)...)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
@@ -440,11 +443,11 @@ func TestImportExportEADCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &reps); err != nil {
 		t.Fatal(err, r.stdout)
 	}
-	if len(reps) != 2 || !reps[0].OK || reps[0].New != 4 || reps[1].OK || reps[1].Problems[0].Code != ead.CodeNotEAD {
+	if len(reps) != 2 || !reps[0].OK || reps[0].New != 3 || reps[0].Changed != 1 || reps[1].OK || reps[1].Problems[0].Code != ead.CodeNotEAD {
 		t.Fatalf("reports %+v", reps)
 	}
 	b := unitsUnder(t, g, top[0].ID)
-	if len(b) != 1 || b[0].Level != preservation.LevelBestand || b[0].Signatur != "10001" {
+	if len(b) != 1 || b[0].ID != before[0].ID || b[0].Level != preservation.LevelBestand || b[0].Signatur != "10001" || b[0].Title != "Kreisamt" {
 		t.Fatalf("below the Tektonik group: %+v", b)
 	}
 	mustRun(t, append(g2, "rebuild")...)

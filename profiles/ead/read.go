@@ -133,7 +133,7 @@ func ReadFile(path string, lim Limits) (*FindingAid, error) {
 // failures. Read never fetches anything (DTDs and schemas are not read).
 func Read(r io.Reader, name string, lim Limits) (*FindingAid, error) {
 	lim = lim.withDefaults()
-	fa := &FindingAid{Name: name, Kind: KindFindbuch}
+	fa := &FindingAid{Name: name}
 	p := &parser{fa: fa, lim: lim}
 	err := p.parse(r)
 	var ioErr *readError
@@ -472,6 +472,7 @@ func (p *parser) chars(t xml.CharData) {
 // EAD(DDB) wrappers dropped, levels, SourceIDs and order.
 func (p *parser) finish() {
 	fa := p.fa
+	fa.Kind = KindFindbuch
 	h := p.header
 	switch {
 	case p.root.Space == NSEAD3 || p.root.Space == nsEAD3Undeprecate || h != nil && h.name == "control":
