@@ -16,7 +16,7 @@ import (
 )
 
 // serveFor runs `magazin serve` until the returned stop function is called.
-func serveFor(t *testing.T, g []string) func() {
+func serveFor(t *testing.T, g []string, extra ...string) func() {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -25,7 +25,7 @@ func serveFor(t *testing.T, g []string) func() {
 	addr := ln.Addr().String()
 	ln.Close()
 	var out bytes.Buffer
-	cmd := exec.Command(bin, append(g, "serve", "--addr", addr, "--poll", "50ms", "--settle", "200ms")...)
+	cmd := exec.Command(bin, append(append(g, "serve", "--addr", addr, "--poll", "50ms", "--settle", "200ms"), extra...)...)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -26,7 +26,10 @@ func serveCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "oai-admin-email", EnvVars: []string{"MAGAZIN_OAI_ADMIN_EMAIL"}, Usage: "contact for harvesters; serves OAI-PMH at /oai (docs/oai-pmh.md)"},
 			&cli.StringFlag{Name: "oai-base-url", EnvVars: []string{"MAGAZIN_OAI_BASE_URL"}, Usage: "the public URL of /oai, e.g. https://archiv.example.de/oai (default: as requested)"},
 			&cli.StringFlag{Name: "oai-name", EnvVars: []string{"MAGAZIN_OAI_NAME"}, Usage: "the archive's name for harvesters"},
-			&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"}},
+			&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"},
+			&cli.DurationFlag{Name: "audit-every", Value: 7 * 24 * time.Hour, EnvVars: []string{"MAGAZIN_AUDIT_EVERY"}, Usage: "a full fixity audit of every store this often (0: no scheduled audits)"},
+			&cli.StringFlag{Name: "audit-rate", Value: "50MB", EnvVars: []string{"MAGAZIN_AUDIT_RATE"}, Usage: "read at most this many bytes per second for scheduled audits (0: unlimited)"},
+			&cli.BoolFlag{Name: "audit-repair", Value: true, EnvVars: []string{"MAGAZIN_AUDIT_REPAIR"}, Usage: "scheduled audits repair damaged copies from healthy replicas"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
 			if err != nil {
@@ -46,6 +49,11 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			defer stopHot()
+			stopAudit, err := startAudits(c, e)
+			if err != nil {
+				return err
+			}
+			defer stopAudit()
 			handler, err := mountOAI(c, e, h)
 			if err != nil {
 				return err

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/ingest/aussonderung"
 	"github.com/magazin-archiv/magazin/ingest/hotfolder"
+	"github.com/magazin-archiv/magazin/preservation/fixity"
 	"github.com/magazin-archiv/magazin/preservation/journal"
 )
 
@@ -107,4 +109,28 @@ func copyFile(src, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// startAudits runs the scheduled fixity audits of `magazin serve`.
+func startAudits(c *cli.Context, e *env) (func(), error) {
+	every := c.Duration("audit-every")
+	if every <= 0 {
+		return func() {}, nil
+	}
+	rate, err := parseBytes(c.String("audit-rate"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: --audit-rate: %v", errUsage, err)
+	}
+	log := e.cfg.Logger.With("component", "audit")
+	s := &fixity.Scheduler{Stores: e.stores, Every: every,
+		Options: fixity.Options{Repair: c.Bool("audit-repair"), Rate: rate, Catalog: e.cat, Journal: journal.New(e.stores...), Apply: e.cat, Logger: log},
+		Last:    e.cat.LastAudit}
+	ctx, cancel := context.WithCancel(c.Context)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.Run(ctx)
+	}()
+	log.Info("scheduled audits", "every", every, "rate", rate)
+	return func() { cancel(); <-done }, nil
 }
