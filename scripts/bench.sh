@@ -10,7 +10,7 @@ trap 'rm -rf "$work"' EXIT
 count=${BENCH_COUNT:-3}
 go test -run '^$' -bench . -benchtime "${BENCH_TIME:-5x}" -count "$count" ./ingest ./ingest/identify | tee "$work/ingest"
 go test -run '^$' -bench . -benchtime 1x -timeout 3h ./access/search | tee "$work/search"
-go test -run '^$' -bench . -benchtime 3x ./access/oai ./profiles/ead 2>/dev/null | tee "$work/other" || true
+{ go test -run '^$' -bench . -benchtime 3x ./access/oai ./profiles/ead; go test -run '^$' -bench ImportEAD -benchtime 1x ./cmd/magazin; } 2>/dev/null | tee "$work/other" || true
 {
 	echo "# Benchmarks"
 	echo
