@@ -223,7 +223,8 @@ func wordQuery(w word, today float64) query.Query {
 
 // build turns q into a bleve query; w are its analysed words.
 func (x *Index) build(q Query, today float64) (query.Query, words, error) {
-	var must []query.Query
+	var scored query.Query // the text
+	var must []query.Query // filters
 	w, err := x.parseText(q.Text)
 	if err != nil {
 		return nil, nil, err
@@ -240,7 +241,7 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 		if sig := x.analyseSignatur(text); sig != "" {
 			alts = append(alts, fieldQuery(bleve.NewTermQuery(sig), fSignatur, 5))
 		}
-		must = append(must, bleve.NewDisjunctionQuery(alts...))
+		scored = bleve.NewDisjunctionQuery(alts...)
 	}
 	if s := strings.TrimSpace(q.Signatur); s != "" {
 		if p, ok := strings.CutSuffix(s, "*"); ok {
@@ -295,13 +296,29 @@ func (x *Index) build(q Query, today float64) (query.Query, words, error) {
 		}
 		must = append(must, r)
 	}
+	// The filters do not score: as a filter of a boolean query (or, without
+	// text, with scoring off for the whole request) bleve can combine
+	// their postings as bitmaps, which is much faster for ranges.
+	var filter query.Query
 	switch len(must) {
 	case 0:
-		return bleve.NewMatchAllQuery(), w, nil
 	case 1:
-		return must[0], w, nil
+		filter = must[0]
+	default:
+		filter = bleve.NewConjunctionQuery(must...)
 	}
-	return bleve.NewConjunctionQuery(must...), w, nil
+	switch {
+	case scored == nil && filter == nil:
+		return bleve.NewMatchAllQuery(), w, nil
+	case scored == nil:
+		return filter, w, nil
+	case filter == nil:
+		return scored, w, nil
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(scored)
+	bq.AddFilter(filter)
+	return bq, w, nil
 }
 
 // MaxOffset bounds how deep a page may start.
