@@ -15,7 +15,7 @@ import (
 // SchemaVersion is the index layout version this code reads and writes.
 // Change it whenever a field, analyzer or the meaning of a stored value
 // changes: an index of another version is refused with ErrSchema.
-const SchemaVersion = "3"
+const SchemaVersion = "4"
 
 // Analyzers.
 const (
@@ -43,7 +43,7 @@ const (
 	fFrom      = "from"   // Laufzeit start, numeric yyyymmdd
 	fTo        = "to"     // Laufzeit end, numeric yyyymmdd
 	fFacet     = "facet"  // keyword: "b:" Bestand, "l:" level, "d:" decade (one per decade the Laufzeit touches)
-	fRelease   = "rel"    // release date, numeric yyyymmdd; 0 = open
+	fRelease   = "rel"    // release date, numeric yyyymmdd; 0 = open; filter only
 	fRRelease  = "rrel"   // release date of units with restricted text only
 
 	fTitle = "title" // the title
@@ -146,7 +146,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fSigPre, sigPre)
 	doc.AddFieldMappingsAt(fFrom, numeric(false))
 	doc.AddFieldMappingsAt(fTo, numeric(false))
-	doc.AddFieldMappingsAt(fRelease, numeric(true))
+	doc.AddFieldMappingsAt(fRelease, numeric(false))
 	doc.AddFieldMappingsAt(fRRelease, numeric(false))
 	for _, f := range textFields {
 		doc.AddFieldMappingsAt(f.name, text())

@@ -374,11 +374,6 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	}
 	if q.Facets {
 		req.AddFacet(fFacet, bleve.NewFacetRequest(fFacet, 1<<30)) // all terms, split below
-		open := bleve.NewFacetRequest(fRelease, 2)
-		edge := today + 0.5 // ranges are [min, max)
-		open.AddNumericRange("open", nil, &edge)
-		open.AddNumericRange("closed", &edge, nil)
-		req.AddFacet(fRelease, open)
 	}
 	b, done, err := x.reader()
 	if err != nil {
@@ -402,6 +397,20 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 		if out.Facets, err = x.facets(ctx, b, res.Facets, q.Today); err != nil {
 			return nil, err
 		}
+		// Open or closed today: counted by running the query once more
+		// with the release filter and without scoring, which costs less
+		// than a numeric facet (a doc-value lookup per hit).
+		open := bleve.NewBooleanQuery()
+		open.AddMust(bq)
+		open.AddFilter(rangeQuery(fRelease, nil, &today, false, true))
+		creq := bleve.NewSearchRequestOptions(open, 0, 0, false)
+		creq.Score = "none"
+		cres, err := b.SearchInContext(ctx, creq)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		out.Facets.Open = min(int(cres.Total), out.Total)
+		out.Facets.Closed = out.Total - out.Facets.Open
 	}
 	return out, nil
 }
@@ -507,16 +516,6 @@ func (x *Index) facets(ctx context.Context, b bleve.Index, fr search.FacetResult
 		bi, _ := strconv.Atoi(b.Value)
 		return ai - bi
 	})
-	if r := fr[fRelease]; r != nil {
-		for _, nr := range r.NumericRanges {
-			switch nr.Name {
-			case "open":
-				f.Open = nr.Count
-			case "closed":
-				f.Closed = nr.Count
-			}
-		}
-	}
 	if len(f.Bestand) > 0 {
 		ids := make([]string, len(f.Bestand))
 		for i, v := range f.Bestand {
