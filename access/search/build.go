@@ -138,6 +138,9 @@ func (d Doc) fields() (map[string]any, error) {
 	sk := sortKey(sig) + "\x00" + u.ID
 	f[fSigKey] = sk
 	f[fChildKey] = orderKey(view.Order) + sk
+	if view.Parent != "" {
+		f[fChildPos] = childPos(view.Parent, f[fChildKey].(string))
+	}
 	if lo, hi, ok := laufzeit(view.From, view.To); ok {
 		f[fFrom] = float64(lo)
 		f[fTo] = float64(hi)

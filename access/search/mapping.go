@@ -15,7 +15,7 @@ import (
 // SchemaVersion is the index layout version this code reads and writes.
 // Change it whenever a field, analyzer or the meaning of a stored value
 // changes: an index of another version is refused with ErrSchema.
-const SchemaVersion = "4"
+const SchemaVersion = "5"
 
 // Analyzers.
 const (
@@ -40,6 +40,7 @@ const (
 	fSigPre    = "sigpre" // every prefix of it up to sigPrefixMax runes
 	fSigKey    = "sigkey" // natural sort key of the signature, then the id
 	fChildKey  = "ckey"   // sort key among siblings: order, signature, id
+	fChildPos  = "cpos"   // parent, NUL, sibling key: the dictionary lists children in order
 	fFrom      = "from"   // Laufzeit start, numeric yyyymmdd
 	fTo        = "to"     // Laufzeit end, numeric yyyymmdd
 	fFacet     = "facet"  // keyword: "b:" Bestand, "l:" level, "d:" decade (one per decade the Laufzeit touches)
@@ -138,6 +139,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fFacet, keyword(true))
 	doc.AddFieldMappingsAt(fSigKey, keyword(true))
 	doc.AddFieldMappingsAt(fChildKey, keyword(true))
+	doc.AddFieldMappingsAt(fChildPos, keyword(false))
 	sig := keyword(false)
 	sig.Analyzer = anSignatur
 	doc.AddFieldMappingsAt(fSignatur, sig)

@@ -415,68 +415,6 @@ func (x *Index) Search(ctx context.Context, q Query) (*Results, error) {
 	return out, nil
 }
 
-// Children lists the units whose parent is parent, in the order of
-// Unit.Order and then Signatur (natural order: "Nr. 9" before "Nr. 10"),
-// as the public sees them on the day today. A page in the back half of a
-// long list is read from its end (sorted backwards), which halves the cost
-// of deep pages.
-func (x *Index) Children(ctx context.Context, parent string, page, size int, today string) (*Results, error) {
-	if _, err := checkToday(today); err != nil {
-		return nil, err
-	}
-	page, size, err := pageOf(page, size)
-	if err != nil {
-		return nil, err
-	}
-	b, done, err := x.reader()
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	q := fieldQuery(bleve.NewTermQuery(parent), fParent, 0)
-	from, n, desc := (page-1)*size, size, false
-	if from >= reverseAfter {
-		req := bleve.NewSearchRequestOptions(q, 0, 0, false)
-		req.Score = "none"
-		res, err := b.SearchInContext(ctx, req)
-		if err != nil {
-			return nil, fmt.Errorf("search: children of %s: %w", parent, err)
-		}
-		total := int(res.Total)
-		if from >= total {
-			return &Results{Total: total, Page: page, Size: size, Hits: []Hit{}}, nil
-		}
-		if from+size/2 > total/2 {
-			n = min(size, total-from)
-			from, desc = total-from-n, true
-		}
-	}
-	req := bleve.NewSearchRequestOptions(q, n, from, false)
-	req.Fields = []string{fStored}
-	req.Score = "none"
-	if desc {
-		req.SortBy([]string{"-" + fChildKey})
-	} else {
-		req.SortBy([]string{fChildKey})
-	}
-	res, err := b.SearchInContext(ctx, req)
-	if err != nil {
-		return nil, fmt.Errorf("search: children of %s: %w", parent, err)
-	}
-	out, err := x.results(res, page, size, today)
-	if err != nil {
-		return nil, err
-	}
-	if desc {
-		slices.Reverse(out.Hits)
-	}
-	return out, nil
-}
-
-// reverseAfter is the offset from which Children counts first and reads a
-// page in the back half from the end.
-const reverseAfter = 1000
-
 // results makes the public hits of a bleve result.
 func (x *Index) results(res *bleve.SearchResult, page, size int, today string) (*Results, error) {
 	out := &Results{Total: int(res.Total), Page: page, Size: size, Hits: make([]Hit, 0, len(res.Hits))}

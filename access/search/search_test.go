@@ -375,45 +375,94 @@ func TestChildren(t *testing.T) {
 	})
 }
 
-// Deep pages are read from the end; every page must still be in order.
-func TestChildrenDeepPages(t *testing.T) {
-	x := openIndex(t, "")
-	const n, size = 2*reverseAfter + 345, 100
-	var docs []Doc
-	var want []string
-	for o := range 3 { // order 0, 1, 2; within each, natural signature order
+// Children pages come from the term dictionary (first pages) or from a
+// sort (deep pages, the back half from the end); every page must be in
+// order, also after units were moved, reordered or deleted, whose old
+// terms stay in the dictionary until their segment is merged.
+func TestChildrenPages(t *testing.T) {
+	ctx := context.Background()
+	backends(t, func(t *testing.T, x *Index) {
+		const n = 2*dictWindow + 345
+		var docs []Doc
 		for i := range n {
-			if i%3 == o {
-				want = append(want, fmt.Sprintf("u%d", i))
-			}
+			docs = append(docs, unit(fmt.Sprintf("u%d", i), fmt.Sprintf("Nr. %d", i), "x", order(i%3), in("big")))
 		}
-	}
-	for i := range n {
-		docs = append(docs, unit(fmt.Sprintf("u%d", i), fmt.Sprintf("Nr. %d", i), "x", order(i%3), in("big")))
-	}
-	index(t, x, docs...)
-	var got []string
-	for page := 1; ; page++ {
-		r, err := x.Children(context.Background(), "big", page, size, today)
-		if err != nil {
+		index(t, x, docs...)
+		// Reorder some, move some away, delete some, in later batches.
+		var changed []Doc
+		for i := 0; i < n; i += 7 {
+			d := docs[i]
+			d.Unit.Order = 3 - i%3
+			if i%2 == 0 {
+				d.Unit.Parent = "elsewhere"
+			}
+			changed = append(changed, d)
+		}
+		index(t, x, changed...)
+		var gone []string
+		for i := 5; i < n; i += 11 {
+			gone = append(gone, fmt.Sprintf("u%d", i))
+		}
+		if err := x.Delete(ctx, gone...); err != nil {
 			t.Fatal(err)
 		}
-		if r.Total != n || r.Page != page || r.Size != size {
-			t.Fatalf("page %d: total %d, page %d, size %d", page, r.Total, r.Page, r.Size)
+
+		// Expected: by order, then signature number.
+		type child struct {
+			id        string
+			order, nr int
 		}
-		if len(r.Hits) == 0 {
-			break
+		var want []child
+		for i := range n {
+			id := fmt.Sprintf("u%d", i)
+			if slices.Contains(gone, id) {
+				continue
+			}
+			o := i % 3
+			if i%7 == 0 {
+				if i%2 == 0 {
+					continue
+				}
+				o = 3 - i%3
+			}
+			want = append(want, child{id, o, i})
 		}
-		got = append(got, ids(r)...)
-	}
-	if !slices.Equal(got, want) {
-		for i := range min(len(got), len(want)) {
-			if got[i] != want[i] {
-				t.Fatalf("%d children; first difference at %d: %s, want %s", len(got), i, got[i], want[i])
+		slices.SortFunc(want, func(a, b child) int {
+			if a.order != b.order {
+				return a.order - b.order
+			}
+			return a.nr - b.nr
+		})
+		var wantIDs []string
+		for _, c := range want {
+			wantIDs = append(wantIDs, c.id)
+		}
+
+		for _, size := range []int{100, 7, 1000} {
+			var got []string
+			for page := 1; ; page++ {
+				r, err := x.Children(ctx, "big", page, size, today)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Total != len(want) || r.Page != page || r.Size != size {
+					t.Fatalf("size %d, page %d: total %d, page %d, size %d; want total %d", size, page, r.Total, r.Page, r.Size, len(want))
+				}
+				if len(r.Hits) == 0 {
+					break
+				}
+				got = append(got, ids(r)...)
+			}
+			if !slices.Equal(got, wantIDs) {
+				for i := range min(len(got), len(wantIDs)) {
+					if got[i] != wantIDs[i] {
+						t.Fatalf("size %d: %d children; first difference at %d: %s, want %s", size, len(got), i, got[i], wantIDs[i])
+					}
+				}
+				t.Fatalf("size %d: %d children, want %d", size, len(got), len(wantIDs))
 			}
 		}
-		t.Fatalf("%d children, want %d", len(got), len(want))
-	}
+	})
 }
 
 func TestIndexGetDeleteCount(t *testing.T) {
