@@ -438,7 +438,7 @@ func TestChildrenPages(t *testing.T) {
 			wantIDs = append(wantIDs, c.id)
 		}
 
-		for _, size := range []int{100, 7, 1000} {
+		for _, size := range []int{100, 300, 1000} {
 			var got []string
 			for page := 1; ; page++ {
 				r, err := x.Children(ctx, "big", page, size, today)
