@@ -52,10 +52,21 @@
 // "Müllrose". Queries are analysed the same way; a word ending in * is a
 // prefix of the normalised, stemmed words and also matches its own stem
 // ("Akte*" finds "Akten", whose stem "akt" is shorter than the prefix).
-// The Signatur is a keyword (case and spacing folded) for exact and prefix
-// search, with a natural sort key. The Laufzeit is a numeric day range
-// (yyyymmdd) and a decade keyword per decade it touches; level and Bestand
-// are keywords.
+// All descriptive text goes into two fields, title (weighted higher) and
+// text, each with its restricted twin: every query word is looked up in
+// four fields, which keeps queries fast. The Signatur is a keyword (case
+// and spacing folded) for exact search; each of its prefixes up to 32
+// characters is a term too, so a prefix search ("10747*") is one lookup.
+// The Laufzeit is a numeric day range (yyyymmdd); the Bestand, the level
+// and each decade the Laufzeit touches share one keyword field with doc
+// values, which serves all three facets. Filters (Signatur, Bestand,
+// level, Laufzeit, open) do not score, so bleve combines them as bitmaps.
+//
+// Children reads its first pages (up to offset 1000) from the sorted term
+// dictionary of a parent+sibling-key field and confirms each term with a
+// search, since a dictionary keeps the terms of replaced documents until
+// a merge; its cost does not grow with the number of children. Deeper
+// pages sort all children on doc values.
 //
 // Nothing is dynamic and only the Doc itself is stored (as JSON); there are
 // no term vectors and no _all field, which keeps the index small.
