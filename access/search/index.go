@@ -344,8 +344,8 @@ func (x *Index) Get(ctx context.Context, id, today string) (*Hit, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, ok := parseDay(today); !ok {
-		return nil, fmt.Errorf("search: today %q is not YYYY-MM-DD", today)
+	if _, err := checkToday(today); err != nil {
+		return nil, err
 	}
 	b, done, err := x.reader()
 	if err != nil {
