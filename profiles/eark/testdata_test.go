@@ -1,3 +1,5 @@
+//go:build writetestdata
+
 package eark
 
 import (
@@ -36,12 +38,11 @@ var testdataCases = map[string]testPackage{
 	"bad/EARK_STRUCTMAP_fptr_to_missing_filegrp": {metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
 }
 
-// TestWriteTestdata rewrites testdata/eark when MAGAZIN_WRITE_TESTDATA is
-// set.
+// TestWriteTestdata rewrites testdata/eark. It is a generator, not a
+// check, so it is built only with a tag:
+//
+//	go test -tags writetestdata -run TestWriteTestdata ./profiles/eark
 func TestWriteTestdata(t *testing.T) {
-	if os.Getenv("MAGAZIN_WRITE_TESTDATA") == "" {
-		t.Skip("set MAGAZIN_WRITE_TESTDATA=1 to rewrite testdata/eark")
-	}
 	base := filepath.Join("..", "..", "testdata", "eark")
 	for rel, p := range testdataCases {
 		p.name = filepath.Base(rel)
