@@ -33,7 +33,7 @@ go test -run '^$' -bench . -benchtime 1x -timeout 3h ./access/search | tee "$wor
 	echo
 	echo "## Finding-aid search (bleve, on disk)"
 	echo
-	echo "Synthetic units with German titles; 100,000 always, 2.5 million with \`MAGAZIN_BENCH_LARGE=1\`."
+	echo "Synthetic units with German titles; 100,000 here. The 2.5-million-unit figures are in docs/benchmarks-search.md."
 	echo
 	echo '```'
 	grep -E '^Benchmark' "$work/search" || true
