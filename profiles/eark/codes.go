@@ -2,13 +2,20 @@ package eark
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 
 	"github.com/magazin-archiv/magazin/preservation"
 )
 
 // Problem codes reported by the E-ARK profile (see docs/problem-codes.md).
-// A problem's message starts with the CSIP or SIP requirement it concerns,
-// e.g. "CSIP1: mets/@OBJID is missing" or "CSIPSTR4: ...".
+// A problem that violates one CSIP or SIP requirement has that
+// requirement's ID as its code ("CSIP1", "CSIPSTR4", "SIP5"); the EARK_*
+// category codes below are used for the rest: findings that are not one
+// requirement (a checksum that does not match, a missing file, a link) and
+// checks without a requirement ID (duplicate IDs). Such a problem's
+// message starts with the requirement it concerns, if any, e.g.
+// "CSIP69: ...".
 const (
 	CodeNoMETS        = "EARK_NO_METS"          // CSIPSTR1/CSIPSTR4: no METS.xml in the package root
 	CodeStructure     = "EARK_STRUCTURE"        // warning: folder layout (CSIPSTR5-16)
@@ -40,6 +47,22 @@ func Codes() []string {
 		CodeUnreferenced, CodeChecksum, CodeSize, CodeDescriptive, CodeLink, CodeSpecial, CodeTooLarge}
 }
 
+// byRequirement are the category codes a problem gives up for the ID of
+// the requirement it violates.
+var byRequirement = map[string]bool{
+	CodeNoMETS: true, CodeStructure: true, CodeRoot: true, CodeHeader: true, CodeMdSec: true, CodeFileSec: true,
+	CodeStructMap: true,
+}
+
+// requirementCode matches the requirement IDs used as problem codes.
+var requirementCode = regexp.MustCompile(`^(CSIPSTR|CSIP|SIP)[1-9][0-9]*$`)
+
+// IsCode reports whether code is a problem code of the profile: a
+// category code of Codes or a CSIP/SIP requirement ID.
+func IsCode(code string) bool {
+	return slices.Contains(Codes(), code) || requirementCode.MatchString(code)
+}
+
 // problems collects findings.
 type problems struct {
 	ps preservation.Problems
@@ -49,7 +72,10 @@ type problems struct {
 // "SIP3", "" for none) the message starts with.
 func (p *problems) add(severity, code, path, req, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if req != "" {
+	switch {
+	case req != "" && byRequirement[code] && requirementCode.MatchString(req):
+		code = req
+	case req != "":
 		msg = req + ": " + msg
 	}
 	p.ps = append(p.ps, preservation.Problem{Code: code, Severity: severity, Path: path, Message: msg})

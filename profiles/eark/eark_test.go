@@ -193,7 +193,7 @@ const briefText = "Sehr geehrte Damen und Herren,\n"
 // Only problems of the listed codes are compared; the baseline warnings of
 // a package without schemas are left out.
 func TestProblems(t *testing.T) {
-	base := []string{"warning EARK_STRUCTURE schemas", "warning EARK_SCHEMA_UNCHECKED "}
+	base := []string{"warning CSIPSTR15 schemas", "warning EARK_SCHEMA_UNCHECKED "}
 	tests := []struct {
 		name string
 		pkg  testPackage
@@ -204,82 +204,82 @@ func TestProblems(t *testing.T) {
 			if err := os.Rename(filepath.Join(root, "METS.xml"), filepath.Join(root, "mets.xml")); err != nil {
 				t.Fatal(err)
 			}
-		}}, want: []string{"error EARK_NO_METS METS.xml"}},
+		}}, want: []string{"error CSIPSTR4 METS.xml"}},
 		{name: "METS not well-formed", pkg: testPackage{metsEdit: replace("</mets>", "</mets")},
 			want: []string{"error EARK_METS_SYNTAX METS.xml"}},
 		{name: "root not mets", pkg: testPackage{metsEdit: func(string) string { return `<x xmlns="http://www.loc.gov/METS/"/>` }},
 			want: []string{"error EARK_METS_SYNTAX METS.xml"}},
 		{name: "no OBJID", pkg: testPackage{metsEdit: replace(`OBJID="sip-2024-017" `, "")},
-			want: []string{"error EARK_METS_ROOT METS.xml"}},
+			want: []string{"error CSIP1 METS.xml"}},
 		{name: "OBJID not the folder", pkg: testPackage{metsEdit: replace(`OBJID="sip-2024-017" `, `OBJID="other" `)},
-			want: []string{"warning EARK_METS_ROOT METS.xml", "warning EARK_STRUCTMAP METS.xml"}},
+			want: []string{"warning CSIP1 METS.xml", "warning CSIP86 METS.xml"}},
 		{name: "TYPE not in vocabulary", pkg: testPackage{metsEdit: replace(`TYPE="Mixed"`, `TYPE="Akten"`)},
-			want: []string{"error EARK_METS_ROOT METS.xml"}},
+			want: []string{"error CSIP2 METS.xml"}},
 		{name: "TYPE OTHER without OTHERTYPE", pkg: testPackage{metsEdit: replace(`TYPE="Mixed"`, `TYPE="OTHER"`)},
-			want: []string{"error EARK_METS_ROOT METS.xml"}},
+			want: []string{"error CSIP2 METS.xml"}},
 		{name: "TYPE OTHER with OTHERTYPE", pkg: testPackage{metsEdit: replace(`TYPE="Mixed"`, `TYPE="OTHER" csip:OTHERTYPE="Bauakten"`)}},
 		{name: "en dash spelled as hyphen", pkg: testPackage{metsEdit: replace(`TYPE="Mixed"`, `TYPE="Textual works - Digital"`)}},
 		{name: "CONTENTINFORMATIONTYPE missing in the package METS", pkg: testPackage{
 			metsEdit: replace(`csip:CONTENTINFORMATIONTYPE="MIXED"
-`, "\n")}, want: []string{"warning EARK_METS_ROOT METS.xml"}},
+`, "\n")}, want: []string{"warning CSIP4 METS.xml"}},
 		{name: "CONTENTINFORMATIONTYPE missing in a representation METS", pkg: testPackage{
-			repEdit: replace(`csip:CONTENTINFORMATIONTYPE="MIXED" `, "")}, want: []string{"error EARK_METS_ROOT representations/rep1/METS.xml"}},
+			repEdit: replace(`csip:CONTENTINFORMATIONTYPE="MIXED" `, "")}, want: []string{"error CSIP4 representations/rep1/METS.xml"}},
 		{name: "CONTENTINFORMATIONTYPE a CITS", pkg: testPackage{repEdit: replace(`csip:CONTENTINFORMATIONTYPE="MIXED" `,
 			`csip:CONTENTINFORMATIONTYPE="citsdocuments_v1_3" `)}},
 		{name: "CONTENTINFORMATIONTYPE unknown", pkg: testPackage{repEdit: replace(`csip:CONTENTINFORMATIONTYPE="MIXED" `,
-			`csip:CONTENTINFORMATIONTYPE="PDF" `)}, want: []string{"error EARK_METS_ROOT representations/rep1/METS.xml"}},
+			`csip:CONTENTINFORMATIONTYPE="PDF" `)}, want: []string{"error CSIP4 representations/rep1/METS.xml"}},
 		{name: "PROFILE not a URL", pkg: testPackage{metsEdit: replace(`PROFILE="https://earksip.dilcis.eu/profile/E-ARK-SIP-v2-2-0.xml"`,
-			`PROFILE="E-ARK SIP"`)}, want: []string{"error EARK_METS_ROOT METS.xml"}},
+			`PROFILE="E-ARK SIP"`)}, want: []string{"error CSIP6 METS.xml"}},
 		{name: "PROFILE of another institution", pkg: testPackage{metsEdit: replace(`PROFILE="https://earksip.dilcis.eu/profile/E-ARK-SIP-v2-2-0.xml"`,
-			`PROFILE="https://archiv.example.org/profil.xml"`)}, want: []string{"warning EARK_METS_ROOT METS.xml"}},
+			`PROFILE="https://archiv.example.org/profil.xml"`)}, want: []string{"warning CSIP6 METS.xml"}},
 		{name: "no metsHdr", pkg: testPackage{metsEdit: func(s string) string {
 			i, j := strings.Index(s, "  <metsHdr"), strings.Index(s, "</metsHdr>")
 			return s[:i] + s[j+len("</metsHdr>"):]
-		}}, want: []string{"error EARK_METS_HEADER METS.xml", "error EARK_METS_HEADER METS.xml"}},
+		}}, want: []string{"error CSIP117 METS.xml", "error CSIP9 METS.xml"}},
 		{name: "no CREATEDATE", pkg: testPackage{metsEdit: replace(`<metsHdr CREATEDATE="2024-05-02T10:00:00Z" `, `<metsHdr `)},
-			want: []string{"error EARK_METS_HEADER METS.xml"}},
+			want: []string{"error CSIP7 METS.xml"}},
 		{name: "LASTMODDATE in the future", pkg: testPackage{metsEdit: replace(`RECORDSTATUS="NEW"`, `RECORDSTATUS="NEW" LASTMODDATE="2099-01-01T00:00:00"`)},
-			want: []string{"error EARK_METS_HEADER METS.xml"}},
+			want: []string{"error CSIP8 METS.xml"}},
 		{name: "OAISPACKAGETYPE AIP with the SIP profile", pkg: testPackage{metsEdit: replace(`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP"`,
-			`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="AIP"`)}, want: []string{"error EARK_METS_HEADER METS.xml"}},
+			`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="AIP"`)}, want: []string{"error SIP4 METS.xml"}},
 		{name: "OAISPACKAGETYPE unknown", pkg: testPackage{metsEdit: replace(`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="SIP"`,
-			`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="XIP"`)}, want: []string{"error EARK_METS_HEADER METS.xml"}},
+			`RECORDSTATUS="NEW" csip:OAISPACKAGETYPE="XIP"`)}, want: []string{"error CSIP9 METS.xml"}},
 		{name: "RECORDSTATUS TEST", pkg: testPackage{metsEdit: replace(`RECORDSTATUS="NEW"`, `RECORDSTATUS="TEST"`)},
-			want: []string{"warning EARK_METS_HEADER METS.xml"}},
+			want: []string{"warning SIP3 METS.xml"}},
 		{name: "no software agent", pkg: testPackage{metsEdit: replace(`<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE">`,
-			`<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="HARDWARE">`)}, want: []string{"error EARK_METS_HEADER METS.xml"}},
+			`<agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="HARDWARE">`)}, want: []string{"error CSIP13 METS.xml"}},
 		{name: "software version not typed", pkg: testPackage{metsEdit: replace(`<note csip:NOTETYPE="SOFTWARE VERSION">1.0</note>`, `<note>1.0</note>`)},
-			want: []string{"error EARK_METS_HEADER METS.xml"}},
+			want: []string{"error CSIP16 METS.xml"}},
 		{name: "two submission agreements", pkg: testPackage{metsEdit: replace(`<altRecordID TYPE="REFERENCECODE">`,
 			`<altRecordID TYPE="SUBMISSIONAGREEMENT">V2</altRecordID><altRecordID TYPE="REFERENCECODE">`)},
-			want: []string{"warning EARK_METS_HEADER METS.xml"}},
+			want: []string{"warning SIP5 METS.xml"}},
 		{name: "CSIP namespace in lower case", pkg: testPackage{metsEdit: replace(`xmlns:csip="https://DILCIS.eu/`, `xmlns:csip="https://dilcis.eu/`)},
 			want: []string{"error EARK_NAMESPACE METS.xml"}},
 		{name: "dmdSec without CREATED", pkg: testPackage{metsEdit: replace(`<dmdSec ID="dmd-ead" CREATED="2024-05-02T10:00:00Z">`, `<dmdSec ID="dmd-ead">`)},
-			want: []string{"error EARK_METADATA_SECTION METS.xml"}},
+			want: []string{"error CSIP19 METS.xml"}},
 		{name: "mdRef without CHECKSUM", pkg: testPackage{metsEdit: replace(`CHECKSUM="`+sha256hex(eadFixture)+`" CHECKSUMTYPE="SHA-256"`, ``)},
-			want: []string{"error EARK_METADATA_SECTION METS.xml"}},
+			want: []string{"error CSIP29 METS.xml"}},
 		{name: "file without CHECKSUM", pkg: testPackage{repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`, ``)},
-			want: []string{"error EARK_FILESEC representations/rep1/METS.xml"}},
+			want: []string{"error CSIP71 representations/rep1/METS.xml"}},
 		{name: "CHECKSUMTYPE not in vocabulary", pkg: testPackage{repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`,
 			`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA3-256"`)},
-			want: []string{"error EARK_FILESEC representations/rep1/METS.xml"}},
+			want: []string{"error CSIP72 representations/rep1/METS.xml"}},
 		{name: "CHECKSUMTYPE not verified", pkg: testPackage{repEdit: replace(`CHECKSUM="`+sha256hex("Sehr geehrte Damen und Herren,\n")+`" CHECKSUMTYPE="SHA-256"`,
 			`CHECKSUM="1234abcd" CHECKSUMTYPE="CRC32"`)}, want: []string{"warning EARK_CHECKSUM representations/rep1/METS.xml"}},
 		{name: "checksum not hex", pkg: testPackage{repEdit: replace(`CHECKSUM="`+sha256hex("Sehr geehrte Damen und Herren,\n")+`"`, `CHECKSUM="xyz"`)},
 			want: []string{"error EARK_CHECKSUM representations/rep1/METS.xml"}},
 		{name: "FLocat LOCTYPE OTHER", pkg: testPackage{repEdit: replace(`<FLocat LOCTYPE="URL"`, `<FLocat LOCTYPE="OTHER"`)},
-			want: []string{"error EARK_FILESEC representations/rep1/METS.xml"}},
+			want: []string{"error CSIP77 representations/rep1/METS.xml"}},
 		{name: "fileSec without ID", pkg: testPackage{metsEdit: replace(`<fileSec ID="fs">`, `<fileSec>`)},
-			want: []string{"warning EARK_FILESEC METS.xml"}},
+			want: []string{"warning CSIP59 METS.xml"}},
 		{name: "no structMap", pkg: testPackage{repEdit: func(s string) string {
 			i, j := strings.Index(s, "  <structMap"), strings.Index(s, "</structMap>")
 			return s[:i] + s[j+len("</structMap>"):]
-		}}, want: []string{"error EARK_STRUCTMAP representations/rep1/METS.xml"}},
+		}}, want: []string{"error CSIP80 representations/rep1/METS.xml"}},
 		{name: "fptr to nothing", pkg: testPackage{metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
-			want: []string{"error EARK_STRUCTMAP METS.xml", "warning EARK_STRUCTMAP METS.xml"}},
+			want: []string{"error CSIP116 METS.xml", "warning CSIP96 METS.xml"}},
 		{name: "duplicate ID", pkg: testPackage{metsEdit: replace(`<fileGrp ID="grp-doc"`, `<fileGrp ID="grp-rep1"`)},
-			want: []string{"error EARK_STRUCTMAP METS.xml", "error EARK_STRUCTMAP METS.xml"}}, // and fptr grp-doc dangles
+			want: []string{"error CSIP116 METS.xml", "error EARK_STRUCTMAP METS.xml"}}, // and fptr grp-doc dangles
 		{name: "mptr to a missing METS", pkg: testPackage{metsEdit: replace(`<mptr LOCTYPE="URL" xlink:type="simple" xlink:href="representations/rep1/METS.xml"/>`,
 			`<mptr LOCTYPE="URL" xlink:type="simple" xlink:href="representations/rep2/METS.xml"/>`)},
 			want: []string{"error EARK_MISSING representations/rep2/METS.xml"}},
@@ -311,16 +311,15 @@ func TestProblems(t *testing.T) {
 			want: []string{"error EARK_SIZE metadata/descriptive/ead.xml"}},
 		{name: "representation without data and METS", pkg: testPackage{after: func(t *testing.T, root string) {
 			writeFile(t, root, "representations/rep2/Data/x.txt", "x")
-		}}, want: []string{"warning EARK_STRUCTURE representations/rep2/METS.xml", "warning EARK_STRUCTURE representations/rep2/data",
-			"warning EARK_STRUCTURE representations/rep2/metadata", "warning EARK_UNREFERENCED representations/rep2/Data/x.txt"}},
+		}}, want: []string{"warning CSIPSTR11 representations/rep2/data", "warning CSIPSTR12 representations/rep2/METS.xml", "warning CSIPSTR13 representations/rep2/metadata", "warning EARK_UNREFERENCED representations/rep2/Data/x.txt"}},
 		{name: "representation METS not referenced", pkg: testPackage{metsEdit: func(s string) string {
 			s = replace(`<mptr LOCTYPE="URL" xlink:type="simple" xlink:href="representations/rep1/METS.xml"/>`, "")(s)
 			i := strings.Index(s, `<file ID="rep1-mets"`)
 			j := i + strings.Index(s[i:], "</file>") + len("</file>")
 			return s[:i] + s[j:]
-		}}, want: []string{"warning EARK_FILESEC METS.xml", "warning EARK_STRUCTMAP METS.xml"}},
+		}}, want: []string{"warning CSIP105 METS.xml", "warning CSIP66 METS.xml"}},
 		{name: "empty optional SIP attribute", pkg: testPackage{repEdit: replace(`MIMETYPE="text/plain"`, `MIMETYPE="text/plain" sip:FILEFORMATNAME=""`)},
-			want: []string{"warning EARK_FILESEC representations/rep1/METS.xml"}},
+			want: []string{"warning SIP32 representations/rep1/METS.xml"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -357,7 +356,7 @@ func TestSchemaValidation(t *testing.T) {
 	root := makePackage(t, testPackage{schemas: true, metsEdit: replace(`OBJID="sip-2024-017" `, ``)})
 	tr := read(t, root)
 	got := problemSet(tr.Problems)
-	want := []string{"error EARK_METS_ROOT METS.xml", "error EARK_METS_SCHEMA METS.xml"}
+	want := []string{"error CSIP1 METS.xml", "error EARK_METS_SCHEMA METS.xml"}
 	if !slices.Equal(got, want) {
 		t.Errorf("problems\n got %q\nwant %q\n%v", got, want, tr.Problems)
 	}

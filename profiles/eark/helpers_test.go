@@ -76,11 +76,11 @@ func verdict(t testing.TB, dir string) preservation.Problems {
 
 var reqID = regexp.MustCompile(`\b(CSIPSTR\d+|CSIP\d+|SIP\d+)\b`)
 
-// cites reports whether a problem of the given severity names the
-// requirement req in its message.
+// cites reports whether a problem of the given severity has the
+// requirement req as its code or names it in its message.
 func cites(ps preservation.Problems, severity, req string) bool {
 	for _, p := range ps {
-		if p.Severity == severity && slices.Contains(reqID.FindAllString(p.Message, -1), req) {
+		if p.Severity == severity && (p.Code == req || slices.Contains(reqID.FindAllString(p.Message, -1), req)) {
 			return true
 		}
 	}

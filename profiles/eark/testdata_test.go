@@ -14,14 +14,14 @@ import (
 // TestWriteTestdata from the same builder the unit tests use.
 var testdataCases = map[string]testPackage{
 	"valid/sip-2024-017": {schemas: true},
-	"bad/EARK_NO_METS_mets_xml_in_lower_case": {after: func(t *testing.T, root string) {
+	"bad/CSIPSTR4_mets_xml_in_lower_case": {after: func(t *testing.T, root string) {
 		if err := os.Rename(filepath.Join(root, "METS.xml"), filepath.Join(root, "mets.xml")); err != nil {
 			t.Fatal(err)
 		}
 	}},
 	"bad/EARK_METS_SYNTAX_not_well_formed":         {metsEdit: replace("</mets>", "</mets")},
-	"bad/EARK_METS_ROOT_type_not_in_vocabulary":    {metsEdit: replace(`TYPE="Mixed"`, `TYPE="Akten"`)},
-	"bad/EARK_METS_HEADER_no_oaispackagetype":      {metsEdit: replace(` csip:OAISPACKAGETYPE="SIP">`+"\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"", ">\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"")},
+	"bad/CSIP2_type_not_in_vocabulary":    {metsEdit: replace(`TYPE="Mixed"`, `TYPE="Akten"`)},
+	"bad/CSIP9_no_oaispackagetype":      {metsEdit: replace(` csip:OAISPACKAGETYPE="SIP">`+"\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"", ">\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"")},
 	"bad/EARK_NAMESPACE_csip_namespace_lower_case": {metsEdit: replace(`xmlns:csip="https://DILCIS.eu/`, `xmlns:csip="https://dilcis.eu/`)},
 	"bad/EARK_MISSING_data_file_absent": {after: func(t *testing.T, root string) {
 		if err := os.Remove(filepath.Join(root, "representations/rep1/data/Übersicht.csv")); err != nil {
@@ -34,8 +34,8 @@ var testdataCases = map[string]testPackage{
 	"bad/EARK_SIZE_size_of_ead_wrong":            {metsEdit: replace(`SIZE="`, `SIZE="1`)},
 	"bad/EARK_HREF_reference_leaves_package":     {repEdit: replace(`xlink:href="data/Akte 1/Brief.txt"`, `xlink:href="../../../Brief.txt"`)},
 	"bad/EARK_METS_SCHEMA_no_objid":              {schemas: true, metsEdit: replace(`OBJID="EARK_METS_SCHEMA_no_objid" `, ``)},
-	"bad/EARK_FILESEC_file_without_checksum":     {repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`, ``)},
-	"bad/EARK_STRUCTMAP_fptr_to_missing_filegrp": {metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
+	"bad/CSIP71_file_without_checksum":     {repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`, ``)},
+	"bad/CSIP116_fptr_to_missing_filegrp": {metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
 }
 
 // TestWriteTestdata rewrites testdata/eark. It is a generator, not a
