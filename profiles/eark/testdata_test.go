@@ -20,8 +20,8 @@ var testdataCases = map[string]testPackage{
 		}
 	}},
 	"bad/EARK_METS_SYNTAX_not_well_formed":         {metsEdit: replace("</mets>", "</mets")},
-	"bad/CSIP2_type_not_in_vocabulary":    {metsEdit: replace(`TYPE="Mixed"`, `TYPE="Akten"`)},
-	"bad/CSIP9_no_oaispackagetype":      {metsEdit: replace(` csip:OAISPACKAGETYPE="SIP">`+"\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"", ">\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"")},
+	"bad/CSIP2_type_not_in_vocabulary":             {metsEdit: replace(`TYPE="Mixed"`, `TYPE="Akten"`)},
+	"bad/CSIP9_no_oaispackagetype":                 {metsEdit: replace(` csip:OAISPACKAGETYPE="SIP">`+"\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"", ">\n    <agent ROLE=\"CREATOR\" TYPE=\"OTHER\"")},
 	"bad/EARK_NAMESPACE_csip_namespace_lower_case": {metsEdit: replace(`xmlns:csip="https://DILCIS.eu/`, `xmlns:csip="https://dilcis.eu/`)},
 	"bad/EARK_MISSING_data_file_absent": {after: func(t *testing.T, root string) {
 		if err := os.Remove(filepath.Join(root, "representations/rep1/data/Übersicht.csv")); err != nil {
@@ -31,11 +31,11 @@ var testdataCases = map[string]testPackage{
 	"bad/EARK_CHECKSUM_premis_changed_after_packing": {after: func(t *testing.T, root string) {
 		writeFile(t, root, "metadata/preservation/premis.xml", strings.Replace(premisFixture, "3.0", "3.1", 1))
 	}},
-	"bad/EARK_SIZE_size_of_ead_wrong":            {metsEdit: replace(`SIZE="`, `SIZE="1`)},
-	"bad/EARK_HREF_reference_leaves_package":     {repEdit: replace(`xlink:href="data/Akte 1/Brief.txt"`, `xlink:href="../../../Brief.txt"`)},
-	"bad/EARK_METS_SCHEMA_no_objid":              {schemas: true, metsEdit: replace(`OBJID="EARK_METS_SCHEMA_no_objid" `, ``)},
-	"bad/CSIP71_file_without_checksum":     {repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`, ``)},
-	"bad/CSIP116_fptr_to_missing_filegrp": {metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
+	"bad/EARK_SIZE_size_of_ead_wrong":        {metsEdit: replace(`SIZE="`, `SIZE="1`)},
+	"bad/EARK_HREF_reference_leaves_package": {repEdit: replace(`xlink:href="data/Akte 1/Brief.txt"`, `xlink:href="../../../Brief.txt"`)},
+	"bad/EARK_METS_SCHEMA_no_objid":          {schemas: true, metsEdit: replace(`OBJID="EARK_METS_SCHEMA_no_objid" `, ``)},
+	"bad/CSIP71_file_without_checksum":       {repEdit: replace(`CHECKSUM="`+sha256hex(briefText)+`" CHECKSUMTYPE="SHA-256"`, ``)},
+	"bad/CSIP116_fptr_to_missing_filegrp":    {metsEdit: replace(`<fptr FILEID="grp-doc"/>`, `<fptr FILEID="grp-docs"/>`)},
 }
 
 // TestWriteTestdata rewrites testdata/eark. It is a generator, not a
