@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"github.com/magazin-archiv/magazin/internal/corpus"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,12 +41,77 @@ func verifyPayload(t *testing.T, tr *profiles.Transfer) preservation.Problems {
 	return ps
 }
 
-// knownGaps are conformance-suite bags (version/category/bag) on which the
-// profile knowingly disagrees with the suite's verdict, with the reason. Each must still disagree: a gap that closes must be removed.
-var knownGaps = map[string]string{
-	"v0.97/warning/special-system-files": "manifest and Payload-Oxum (0.2) list data/.DS_Store, which our " +
-		"corpus copy lacks: the bag on disk is incomplete (BAGIT_MISSING, BAGIT_OXUM); data/Thumbs.db does draw " +
-		"the expected BAGIT_SYSTEM_FILE warning",
+// emptyRestored counts the payload files restoreEmpty wrote back.
+var emptyRestored int
+
+// restoreEmpty works around how the corpus copy was made: a hidden
+// payload file (a name starting with ".") that every manifest lists with
+// the digest of empty content but that is not on disk was an empty file
+// upstream that copying dropped (the suite's
+// v0.97/warning/special-system-files lists an empty data/.DS_Store, which
+// the copy lacks). The declared digests fix its content exactly, so
+// restoreEmpty copies the bag to a temporary folder and writes such files
+// back, empty. It returns dir unchanged when nothing is missing. Only the
+// tests do this; a submitted bag must hold every file it lists.
+func restoreEmpty(t *testing.T, dir string) string {
+	t.Helper()
+	manifests, err := filepath.Glob(filepath.Join(dir, "manifest-*.txt"))
+	if err != nil || len(manifests) == 0 {
+		return dir
+	}
+	listed := map[string]int{}  // path -> manifests listing it
+	emptyAt := map[string]int{} // path -> manifests listing it with the empty digest
+	for _, m := range manifests {
+		alg := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), "manifest-"), ".txt")
+		h := preservation.NewHash(alg)
+		if h == nil {
+			return dir
+		}
+		empty := fmt.Sprintf("%x", h.Sum(nil))
+		data, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			sum, name, ok := strings.Cut(strings.TrimRight(line, "\r"), " ")
+			if !ok {
+				continue
+			}
+			name = strings.TrimLeft(name, " *")
+			listed[name]++
+			if strings.EqualFold(sum, empty) {
+				emptyAt[name]++
+			}
+		}
+	}
+	var restore []string
+	for name, n := range emptyAt {
+		if n != listed[name] || !strings.HasPrefix(name, "data/") || !strings.HasPrefix(path.Base(name), ".") ||
+			strings.Contains(name, "%") {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); os.IsNotExist(err) {
+			restore = append(restore, name)
+		}
+	}
+	if len(restore) == 0 {
+		return dir
+	}
+	dest := filepath.Join(t.TempDir(), filepath.Base(dir))
+	if err := os.CopyFS(dest, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range restore {
+		p := filepath.Join(dest, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		emptyRestored++
+	}
+	return dest
 }
 
 // verdict reads the bag at dir and verifies its payload digests.
@@ -69,9 +135,10 @@ func errorCodes(ps preservation.Problems) []string {
 }
 
 // TestConformanceSuite runs every bag of the Library of Congress BagIt
-// conformance suite (EXPECTED.tsv): valid bags must give no error, warning
-// bags no error but at least one warning, invalid and *-only bags (the
-// Windows paths are out of scope on every system) at least one error.
+// conformance suite (EXPECTED.tsv), prints a verdict table and asserts
+// that every verdict is right: valid bags give no error, warning bags no
+// error but at least one warning, invalid and *-only bags (the Windows
+// paths are refused on every system) at least one error.
 func TestConformanceSuite(t *testing.T) {
 	base := filepath.Join(corpus.Dir(t, "."), "bagit-conformance-suite")
 	data, err := os.ReadFile(filepath.Join(base, "EXPECTED.tsv"))
@@ -79,7 +146,7 @@ func TestConformanceSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	var total, agree, warned, warnings int
-	seen := map[string]bool{}
+	var table strings.Builder
 	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		if i == 0 {
 			continue // header
@@ -89,51 +156,62 @@ func TestConformanceSuite(t *testing.T) {
 			t.Fatalf("EXPECTED.tsv line %d: %q", i+1, line)
 		}
 		id := f[0] + "/" + f[1] + "/" + f[2]
-		seen[id] = true
 		wantValid := f[1] == "valid" || f[1] == "warning"
 		total++
-		t.Run(id, func(t *testing.T) {
-			ps := verdict(t, filepath.Join(base, filepath.FromSlash(id)))
-			gotValid := !ps.HasErrors()
-			hasWarning := slices.ContainsFunc(ps, func(p preservation.Problem) bool {
-				return p.Severity == preservation.SeverityWarning
-			})
-			if f[1] == "warning" {
-				warnings++
-				if gotValid && hasWarning {
-					warned++
-				}
-			}
-			// A warning bag agrees only when it passes with a warning.
-			agrees := gotValid == wantValid && (f[1] != "warning" || hasWarning)
-			gap, known := knownGaps[id]
-			switch {
-			case agrees && known:
-				agree++
-				t.Errorf("listed in knownGaps (%s) but now agrees with the suite: remove it", gap)
-			case agrees:
-				agree++
-				if f[1] == "valid" && hasWarning {
-					t.Logf("valid, with warnings: %v", ps)
-				}
-			case gotValid && f[1] == "warning" && !known:
-				t.Errorf("suite: %s; we pass it without a warning", f[3])
-			case known:
-				t.Logf("known gap: %s; errors %v", gap, errorCodes(ps))
-			case wantValid:
-				t.Errorf("suite: %s; we report errors: %v", f[3], ps)
-			default:
-				t.Errorf("suite: %s; we find no error (problems: %v)", f[3], ps)
-			}
+		ps := verdict(t, restoreEmpty(t, filepath.Join(base, filepath.FromSlash(id))))
+		gotValid := !ps.HasErrors()
+		hasWarning := slices.ContainsFunc(ps, func(p preservation.Problem) bool {
+			return p.Severity == preservation.SeverityWarning
 		})
+		if f[1] == "warning" {
+			warnings++
+			if gotValid && hasWarning {
+				warned++
+			}
+		}
+		// A warning bag agrees only when it passes with a warning.
+		mark := "yes"
+		switch agrees := gotValid == wantValid && (f[1] != "warning" || hasWarning); {
+		case agrees:
+			agree++
+		case gotValid && f[1] == "warning":
+			mark = "NO"
+			t.Errorf("%s: suite: %s; we pass it without a warning", id, f[3])
+		case wantValid:
+			mark = "NO"
+			t.Errorf("%s: suite: %s; we report errors: %v", id, f[3], ps)
+		default:
+			mark = "NO"
+			t.Errorf("%s: suite: %s; we find no error (problems: %v)", id, f[3], ps)
+		}
+		fmt.Fprintf(&table, "%-4s %-8s %-40s %s\n", mark, f[1], verdictOf(ps), id)
 	}
-	for id := range knownGaps {
-		if !seen[id] {
-			t.Errorf("knownGaps lists %s, which is not in EXPECTED.tsv", id)
+	t.Logf("verdict table (BagIt conformance suite):\n%s", table.String())
+	t.Logf("%d empty payload files written back (see restoreEmpty)", emptyRestored)
+	t.Logf("conformance suite: %d of %d bags agree with the expected verdict; %d of %d warning bags passed with a warning",
+		agree, total, warned, warnings)
+	if agree != total {
+		t.Errorf("%d of %d verdicts right, want all", agree, total)
+	}
+}
+
+// verdictOf renders a verdict for the table.
+func verdictOf(ps preservation.Problems) string {
+	sev := preservation.SeverityWarning
+	label := "valid"
+	if ps.HasErrors() {
+		sev, label = preservation.SeverityError, "invalid"
+	}
+	var cs []string
+	for _, p := range ps {
+		if p.Severity == sev && !slices.Contains(cs, p.Code) {
+			cs = append(cs, p.Code)
 		}
 	}
-	t.Logf("conformance suite: %d of %d bags agree with the expected verdict (%d known gaps); "+
-		"%d of %d warning bags passed with a warning", agree, total, len(knownGaps), warned, warnings)
+	if len(cs) == 0 {
+		return label
+	}
+	return label + " " + strings.Join(cs, ",")
 }
 
 // TestArchivematica runs the BagIt bags of the Archivematica sample data:
