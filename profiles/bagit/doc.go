@@ -2,9 +2,9 @@
 // defined by RFC 8493 ("The BagIt File Packaging Format", V1.0), also
 // reading bags of the earlier drafts 0.93-0.97.
 //
-// It aims at full conformance with RFC 8493 and the Library of Congress
-// BagIt conformance suite (profiles/bagit/corpus_test.go lists the one
-// known gap, a bag our corpus copy holds incompletely).
+// It conforms to RFC 8493 and agrees with every verdict of the Library of
+// Congress BagIt conformance suite (profiles/bagit/corpus_test.go,
+// docs/conformance.md).
 //
 // Contract:
 //

@@ -182,6 +182,9 @@ func (c *metsCheck) checkRoot() {
 		c.p.error(CodeRoot, path, "CSIP2", "mets/@TYPE (the content category) is missing")
 	case c.info.typ == "":
 		c.p.error(CodeRoot, path, "CSIP2", "mets/@TYPE (the content category) is empty")
+	case !isContentCategory(typ) && legacyProfile(m.Attrs):
+		c.p.warn(CodeRoot, path, "CSIP2", "mets/@TYPE %q is not in the DILCIS content category vocabulary of CSIP 2.x; accepted because "+
+			"the document declares the E-ARK IP 1.x profile, under which TYPE has no fixed vocabulary", clip(typ))
 	case !isContentCategory(typ):
 		c.p.error(CodeRoot, path, "CSIP2", "mets/@TYPE %q is not in the DILCIS content category vocabulary (use OTHER with csip:OTHERTYPE)", clip(typ))
 	case isOther(c.info.typ) && !hasOther:
@@ -199,15 +202,15 @@ func (c *metsCheck) checkRoot() {
 	case !ok && c.info.root:
 		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is missing (recommended; it names the content information type specification)")
 	case !ok:
-		c.p.error(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is missing; it is mandatory in a representation METS")
+		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is missing; CSIP asks for it in every representation METS")
 	case c.info.cit == "":
-		c.p.error(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is empty")
+		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is empty")
 	case !isContentInformationType(c.info.cit):
-		c.p.error(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE %q is not in the DILCIS vocabulary (use OTHER with csip:OTHERCONTENTINFORMATIONTYPE)", clip(cit))
+		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE %q is not in the DILCIS vocabulary (use OTHER with csip:OTHERCONTENTINFORMATIONTYPE)", clip(cit))
 	case isOther(c.info.cit) && !hasOtherCIT:
-		c.p.error(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is OTHER, but csip:OTHERCONTENTINFORMATIONTYPE is missing (CSIP5)")
+		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is OTHER, but csip:OTHERCONTENTINFORMATIONTYPE is missing (CSIP5)")
 	case isOther(c.info.cit) && strings.TrimSpace(otherCIT) == "":
-		c.p.error(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is OTHER, but csip:OTHERCONTENTINFORMATIONTYPE is empty (CSIP5)")
+		c.p.warn(CodeRoot, path, "CSIP4", "csip:CONTENTINFORMATIONTYPE is OTHER, but csip:OTHERCONTENTINFORMATIONTYPE is empty (CSIP5)")
 	case !isOther(c.info.cit) && hasOtherCIT:
 		c.p.warn(CodeRoot, path, "CSIP5", "csip:OTHERCONTENTINFORMATIONTYPE %q is given, but csip:CONTENTINFORMATIONTYPE is %q, not OTHER",
 			clip(otherCIT), clip(cit))
@@ -240,6 +243,17 @@ func (c *metsCheck) checkRoot() {
 			c.p.warn(CodeRoot, path, "SIP1", "mets/@LABEL is present but empty")
 		}
 	}
+}
+
+// legacyProfile reports whether a METS document declares a superseded
+// E-ARK IP 1.x profile (http://www.eark-project.com/METS/IP.xml). CS IP 1.x
+// gives mets/@TYPE no fixed vocabulary ("implementers are welcome to use
+// values most suitable for their needs"; its own example is "Database"), so
+// such a document's TYPE is not held to the CSIP 2.x content categories.
+func legacyProfile(a Attrs) bool {
+	v, _ := a.Lookup("PROFILE")
+	kind, ok := profileKind(v)
+	return ok && kind == profileLegacy
 }
 
 // --- metsHdr (CSIP117, CSIP7-16, SIP3-SIP31) ---
@@ -277,7 +291,7 @@ func (c *metsCheck) checkHeader() {
 		case !tok:
 			c.p.error(CodeHeader, path, "CSIP8", "metsHdr/@LASTMODDATE %q is not an xs:dateTime", clip(mod))
 		case t.After(c.now.Add(24 * time.Hour)):
-			c.p.error(CodeHeader, path, "CSIP8", "metsHdr/@LASTMODDATE %s lies in the future", mod)
+			c.p.warn(CodeHeader, path, "CSIP8", "metsHdr/@LASTMODDATE %s lies in the future", mod)
 		case createdOK && t.Before(createdAt):
 			c.p.warn(CodeHeader, path, "CSIP8", "metsHdr/@LASTMODDATE %s is before CREATEDATE %s", mod, created)
 		}

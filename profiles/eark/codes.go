@@ -17,7 +17,7 @@ import (
 // message starts with the requirement it concerns, if any, e.g.
 // "CSIP69: ...".
 const (
-	CodeNoMETS        = "EARK_NO_METS"          // CSIPSTR1/CSIPSTR4: no METS.xml in the package root
+	CodeNoMETS        = "EARK_NO_METS"          // category of CSIPSTR4: no METS.xml in the package root
 	CodeStructure     = "EARK_STRUCTURE"        // warning: folder layout (CSIPSTR5-16)
 	CodeMETSSyntax    = "EARK_METS_SYNTAX"      // a METS document is not well-formed METS
 	CodeSchema        = "EARK_METS_SCHEMA"      // a METS document is not valid against mets.xsd

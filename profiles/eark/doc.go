@@ -74,11 +74,14 @@
 //     subjects and places. The EAD's components do not become units.
 //
 // Problem codes (docs/problem-codes.md has the full list) are errors unless
-// noted; each message starts with the CSIP or SIP requirement it concerns
-// (e.g. "CSIP1: mets/@OBJID ... is missing"): EARK_NO_METS, EARK_STRUCTURE
-// (warning), EARK_METS_SYNTAX, EARK_METS_SCHEMA, EARK_SCHEMA_UNCHECKED
-// (warning), EARK_NAMESPACE, EARK_METS_ROOT, EARK_METS_HEADER,
-// EARK_METADATA_SECTION, EARK_FILESEC, EARK_STRUCTMAP, EARK_HREF,
+// noted. A problem that violates one CSIP or SIP requirement has the
+// requirement ID as its code ("CSIP1", "CSIPSTR4", "SIP5"). The category
+// codes are used for the rest, with the requirement concerned, if any, at
+// the start of the message: EARK_NO_METS, EARK_STRUCTURE (warning),
+// EARK_METS_ROOT, EARK_METS_HEADER, EARK_METADATA_SECTION, EARK_FILESEC,
+// EARK_STRUCTMAP (categories of requirement codes, used when a finding
+// names no single requirement), EARK_METS_SYNTAX, EARK_METS_SCHEMA,
+// EARK_SCHEMA_UNCHECKED (warning), EARK_NAMESPACE, EARK_HREF,
 // EARK_MISSING, EARK_CASE (warning), EARK_UNREFERENCED (warning),
 // EARK_CHECKSUM, EARK_SIZE, EARK_DESCRIPTIVE (warning), EARK_LINK,
 // EARK_SPECIAL, EARK_TOO_LARGE.
@@ -86,16 +89,21 @@
 // Severity: MUST requirements are errors in the package METS; in
 // representation METS documents, which tools write with less care, those
 // about the header agents and PROFILE are warnings. SHOULD and MAY
-// requirements are warnings, as are the CSIP59 fileSec/@ID (the CSIP
+// requirements are warnings (CSIP4 CONTENTINFORMATIONTYPE and CSIP8
+// LASTMODDATE among them), as are the CSIP59 fileSec/@ID (the CSIP
 // examples call a package without it valid) and structMap details that do
 // not affect what is archived. Errors beyond the letter of CSIP, by
 // policy: a checksum or size that does not match, a reference to a missing
 // file or out of the package, and CSIP/SIP extension attributes in a
 // misspelled namespace ("https://dilcis.eu/...": XML compares namespace
-// names exactly, so a CSIP validator does not see them).
+// names exactly, so a CSIP validator does not see them). A METS document
+// that declares the superseded E-ARK IP 1.x profile
+// (http://www.eark-project.com/METS/IP.xml) may have a mets/@TYPE outside
+// the CSIP 2.x content categories (a warning): CS IP 1.x gave TYPE no
+// fixed vocabulary.
 //
 // Conformance with the E-ARK IP test corpus, the CSIP examples, the
 // eark-validator's resources and commons-IP's SIPs is tested in
-// corpus_test.go, whose knownGaps and exampleCases list every divergence
-// with its reason.
+// corpus_test.go against the suites' expected verdicts; every divergence
+// is listed with its reason in docs/conformance.md.
 package eark
