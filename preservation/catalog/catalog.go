@@ -295,6 +295,10 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 				if err := applyProcessEvent(txn, e.Data); err != nil {
 					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
 				}
+			case KindClosureDecision:
+				if err := applyDecision(txn, e.Data); err != nil {
+					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
+				}
 			case KindDisposeRequest, KindDisposeApprove, KindDisposeDone:
 				if err := applyDisposal(txn, seg, i, e); err != nil {
 					return fmt.Errorf("catalog: journal %d: %w", seg.Seq, err)
