@@ -30,8 +30,10 @@ type AIPs interface {
 //
 // Contract: an AIP's files are delivered only when every unit the AIP
 // describes (the top-level unit and its subtree, preservation.AIP.Units)
-// is open today in the reading room's public view (Service.Unit, which
-// goes through closure.Public). The AIP does not record which file
+// is open today in the reading room's view for the viewer of the context
+// (Service.Unit, which goes through closure.Public; the public unless
+// WithViewer names a user with a granted decision). Every delivery
+// opened by such a grant is recorded (Service.SetAccessRecorder). The AIP does not record which file
 // belongs to which sub-unit, so one closed document closes the whole
 // package: closed means closed. Anything else is refused with ErrClosed
 // (or fs.ErrNotExist for an AIP or file that does not exist). Only files
@@ -94,43 +96,51 @@ func (c *Content) head(ctx context.Context, i int, id string) (*aip.Head, error)
 }
 
 // deliverable is the policy check for content: every unit aip a holds must
-// be open today and still point at a.
-func (s *Service) deliverable(ctx context.Context, a *preservation.AIP) error {
+// be open today for the viewer of ctx and still point at a. It returns the
+// grant that opened a unit for the viewer alone, if one did.
+func (s *Service) deliverable(ctx context.Context, a *preservation.AIP) (*Grant, error) {
 	if len(a.Units) == 0 {
 		// Without a unit there is no closure decision: nothing is public.
-		return ErrClosed
+		return nil, ErrClosed
 	}
+	var grant *Grant
 	for _, u := range a.Units {
 		pu, err := s.public(ctx, u.ID)
 		if errors.Is(err, fs.ErrNotExist) {
-			return ErrClosed
+			return nil, ErrClosed
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !pu.Open || pu.Unit.AIP != a.ID {
-			return ErrClosed
+			return nil, ErrClosed
+		}
+		if grant == nil {
+			grant = pu.Grant
 		}
 	}
-	return nil
+	return grant, nil
 }
 
 // open returns the catalog record of an AIP whose content may be
-// delivered today.
-func (c *Content) open(ctx context.Context, id string) (*preservation.AIP, error) {
+// delivered today to the viewer of ctx, and the grant that opened it for
+// the viewer alone, if one did.
+func (c *Content) open(ctx context.Context, id string) (*preservation.AIP, *Grant, error) {
 	a, err := c.aips.AIP(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := c.room.deliverable(ctx, a); err != nil {
-		return nil, err
+	g, err := c.room.deliverable(ctx, a)
+	if err != nil {
+		return nil, nil, err
 	}
-	return a, nil
+	return a, g, nil
 }
 
-// List returns the files of the AIP id when its units are open.
+// List returns the files of the AIP id when its units are open for the
+// viewer of ctx.
 func (c *Content) List(ctx context.Context, id string) ([]preservation.File, error) {
-	a, err := c.open(ctx, id)
+	a, _, err := c.open(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +154,7 @@ func (c *Content) List(ctx context.Context, id string) ([]preservation.File, err
 // on a mismatch (store.ErrDigestMismatch). A ranged read is not checked:
 // the fixity audit watches the stored bytes.
 func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, preservation.File, error) {
-	a, err := c.open(ctx, id)
+	a, grant, err := c.open(ctx, id)
 	if err != nil {
 		return nil, preservation.File{}, err
 	}
@@ -153,6 +163,11 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 		return nil, preservation.File{}, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 	}
 	f := a.Files[i]
+	if grant != nil {
+		if err := c.room.recordAccess(ctx, AccessEvent{User: ViewerFrom(ctx).User, Unit: a.Units[0].ID, Decision: grant.Decision, What: "file", Path: p}); err != nil {
+			return nil, preservation.File{}, err
+		}
+	}
 	var errs []error
 	for i, st := range c.stores {
 		r, err := c.openContent(ctx, i, id, p)

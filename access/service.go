@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -21,6 +22,9 @@ type Catalog interface {
 	Ancestors(ctx context.Context, id string) ([]preservation.Unit, error)
 	Units(ctx context.Context) iter.Seq2[*preservation.Unit, error]
 	Children(ctx context.Context, parent string) ([]preservation.Unit, error)
+	// Decisions returns the closure decisions (closure.Decision as JSON)
+	// recorded on the unit with id.
+	Decisions(ctx context.Context, unit string) ([]json.RawMessage, error)
 }
 
 // Config configures the reading room.
@@ -40,6 +44,7 @@ type Service struct {
 	idx *search.Index
 	log *slog.Logger
 	now func() time.Time
+	rec AccessRecorder
 }
 
 // New returns the reading room over a catalog and an index.
@@ -115,7 +120,11 @@ func (s *Service) Doc(ctx context.Context, id string) (search.Doc, error) {
 	u := chain[len(chain)-1]
 	st := s.StateOf(chain)
 	u.Closure = st.Facts
-	d := search.Doc{Unit: u, Release: st.Result.Release}
+	release, err := s.release(ctx, chain, st, Viewer{})
+	if err != nil {
+		return search.Doc{}, err
+	}
+	d := search.Doc{Unit: u, Release: release}
 	for _, a := range chain[:len(chain)-1] {
 		d.Ancestors = append(d.Ancestors, a.ID)
 		if a.Level == preservation.LevelBestand {
@@ -253,6 +262,9 @@ type PublicUnit struct {
 	Ancestors []Crumb `json:"ancestors,omitempty"`
 	// BestandTitle is the public title of the unit's Bestand.
 	BestandTitle string `json:"bestandTitle,omitempty"`
+	// Grant is set when a closure decision for the viewer alone opened
+	// the unit: the viewer sees it whole, nobody else does.
+	Grant *Grant `json:"grant,omitempty"`
 }
 
 // Crumb is the public view of an ancestor, for breadcrumbs: a closed
@@ -264,33 +276,84 @@ type Crumb struct {
 	Title    string `json:"title,omitempty"`
 }
 
-// Unit resolves ref (id, Signatur or submission id) and returns its public
-// view.
+// Unit resolves ref (id, Signatur or submission id) and returns its view
+// for the viewer of ctx (ViewerFrom): the public view, or the whole unit
+// where a closure decision for that viewer opened it (PublicUnit.Grant;
+// such an access is recorded, see SetAccessRecorder).
 func (s *Service) Unit(ctx context.Context, ref string) (*PublicUnit, error) {
 	u, err := s.cat.ResolveUnit(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
-	return s.public(ctx, u.ID)
+	pu, err := s.public(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	if pu.Grant != nil {
+		if err := s.recordAccess(ctx, AccessEvent{User: ViewerFrom(ctx).User, Unit: pu.Unit.ID, Decision: pu.Grant.Decision, What: "unit"}); err != nil {
+			return nil, err
+		}
+	}
+	return pu, nil
 }
 
-// public returns the public view of the unit with id, on today's day.
+// release is the release date of the unit at the end of chain, in state
+// st, for viewer v today, after the decisions recorded on it and its
+// ancestors, and the decision that governs it ("" if none does).
+func (s *Service) release(ctx context.Context, chain []preservation.Unit, st State, v Viewer) (string, error) {
+	r, _, err := s.releaseFor(ctx, chain, st, v)
+	return r, err
+}
+
+func (s *Service) releaseFor(ctx context.Context, chain []preservation.Unit, st State, v Viewer) (string, *Grant, error) {
+	if st.Result.Governing == "structure" {
+		return st.Result.Release, nil, nil
+	}
+	ds, err := s.decisionsOf(ctx, chain)
+	if err != nil || len(ds) == 0 {
+		return st.Result.Release, nil, err
+	}
+	release, gov := closure.Apply(st.Result, ds, v.User, s.Today())
+	for _, d := range ds {
+		if d.ID == gov && d.Scope == closure.ScopeUser && v.User != "" && d.User == v.User {
+			return release, &Grant{Decision: d.ID, Conditions: d.Conditions, Release: d.NewRelease}, nil
+		}
+	}
+	return release, nil, nil
+}
+
+// public returns the view of the unit with id for the viewer of ctx, on
+// today's day.
 func (s *Service) public(ctx context.Context, id string) (*PublicUnit, error) {
 	chain, err := s.cat.Ancestors(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	today := s.Today()
-	view := func(i int) (preservation.Unit, bool, State) {
+	viewer := ViewerFrom(ctx)
+	view := func(i int) (preservation.Unit, bool, State, *Grant, error) {
 		st := s.StateOf(chain[:i+1])
 		u := chain[i]
 		u.Closure = st.Facts
-		pub, open := closure.Public(u, st.Result.Release, today)
-		return pub, open, st
+		release, grant, err := s.releaseFor(ctx, chain[:i+1], st, viewer)
+		if err != nil {
+			return u, false, st, nil, err
+		}
+		if release != st.Result.Release {
+			st.Result.Release = release
+		}
+		pub, open := closure.Public(u, release, today)
+		if !open {
+			grant = nil
+		}
+		return pub, open, st, grant, nil
 	}
 	last := len(chain) - 1
-	pub, open, st := view(last)
-	p := &PublicUnit{Unit: pub, Open: open}
+	pub, open, st, grant, err := view(last)
+	if err != nil {
+		return nil, err
+	}
+	p := &PublicUnit{Unit: pub, Open: open, Grant: grant}
 	if !open {
 		p.Release = st.Result.Release
 		p.Governing = closure.RuleText(st.Result.Governing)
@@ -299,7 +362,10 @@ func (s *Service) public(ctx context.Context, id string) (*PublicUnit, error) {
 		}
 	}
 	for i := range last {
-		a, _, _ := view(i)
+		a, _, _, _, err := view(i)
+		if err != nil {
+			return nil, err
+		}
 		p.Ancestors = append(p.Ancestors, Crumb{ID: a.ID, Level: a.Level, Signatur: a.Signatur, Title: a.Title})
 		if a.Level == preservation.LevelBestand {
 			p.BestandTitle = a.Title
