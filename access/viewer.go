@@ -156,3 +156,21 @@ func (s *Service) Base(ctx context.Context, id string) (closure.Result, string, 
 	}
 	return s.StateOf(chain).Result, s.cfg.Law, nil
 }
+
+// Decisions records closure decisions of the reading room through a
+// journal: the web front's decider.
+type Decisions struct {
+	Room   *Service
+	Commit CommitFunc
+}
+
+// Decide checks and journals d (Service.Decide).
+func (d Decisions) Decide(ctx context.Context, dec closure.Decision) error {
+	return d.Room.Decide(ctx, d.Commit, dec)
+}
+
+// Base returns the unit's closure before decisions, and the law
+// (Service.Base).
+func (d Decisions) Base(ctx context.Context, id string) (closure.Result, string, error) {
+	return d.Room.Base(ctx, id)
+}

@@ -161,6 +161,10 @@ func Open(dir string, o Options) (*DB, error) {
 	return &DB{db: db, opts: o, log: o.Logger, dummy: dummy, fails: map[string][]time.Time{}}, nil
 }
 
+// Approval reports whether self-registered accounts wait for an
+// archivist.
+func (d *DB) Approval() bool { return d.opts.Approval }
+
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
 

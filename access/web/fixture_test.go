@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/journal"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/mem"
 )
@@ -70,6 +72,8 @@ type fixture struct {
 	srv   *web.Server
 	room  *access.Service
 	cat   *catalog.Catalog
+	acc   *accounts.DB
+	j     *journal.Journal
 	st    *mem.Store
 	pdf   []byte
 	png   []byte
@@ -183,7 +187,18 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 	if err := room.RebuildIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = web.New(room, access.NewContent(room, cat, []store.Store{f.st}), nil)
+	// Accounts: quick hashes for tests, the same format.
+	f.acc, err = accounts.Open("", accounts.Options{Params: accounts.Params{Time: 1, Memory: 1024, Threads: 1},
+		Now: func() time.Time { return today }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.acc.Close() })
+	room.SetAccessRecorder(f.acc)
+	f.j = journal.New(f.st)
+	commit := func(ctx context.Context, entries ...journal.Entry) error { return cat.Commit(ctx, f.j, entries...) }
+	f.srv, err = web.New(room, access.NewContent(room, cat, []store.Store{f.st}), nil,
+		web.WithAuth(web.Auth{Accounts: f.acc, Decider: access.Decisions{Room: room, Commit: commit}}))
 	if err != nil {
 		t.Fatal(err)
 	}

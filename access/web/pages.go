@@ -31,10 +31,26 @@ type page struct {
 	HomeSearch bool
 	Today      string
 	Data       any
+	// Accounts: the reading room has accounts (login link); User is the
+	// logged-in user and CSRF the session's token (logout form).
+	Accounts bool
+	User     *accountView
+	CSRF     string
+}
+
+// accountView is the logged-in user in the page header.
+type accountView struct {
+	Name  string
+	Staff bool
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
 	p.Today = germanDate(s.room.Today())
+	p.Accounts = s.auth != nil
+	if u := whoFrom(r.Context()); u != nil {
+		p.User = &accountView{Name: u.user.Name, Staff: u.user.Staff()}
+		p.CSRF = u.session.CSRF
+	}
 	var buf bytes.Buffer
 	if err := s.tmpl.ExecuteTemplate(&buf, name, p); err != nil {
 		s.log.Error("web: render", "template", name, "err", err)
@@ -415,13 +431,20 @@ type unitView struct {
 	FilesNote     string
 	Children      listView
 	ChildLevel    string
+	// Grant: the unit is open for the logged-in viewer alone.
+	Grant *access.Grant
+	// CanRequest: a logged-in or anonymous visitor may request a
+	// shortening (accounts are on and the unit is closed).
+	CanRequest bool
 }
 
 func (s *Server) newUnitView(pu *access.PublicUnit) unitView {
 	u := pu.Unit
 	v := unitView{ID: u.ID, URL: unitURL(u.ID), Title: u.Title, Level: levelName(u.Level), Signatur: u.Signatur,
 		Laufzeit: laufzeit(u.From, u.To), U: u, BestandTitle: pu.BestandTitle, Crumbs: crumbs(pu), Open: pu.Open,
-		Governing: pu.Governing, PersonRelated: !pu.Open && u.Closure.Personal && !u.PublishMetadata}
+		Governing: pu.Governing, PersonRelated: !pu.Open && u.Closure.Personal && !u.PublishMetadata, Grant: pu.Grant,
+		CanRequest: !pu.Open && s.auth != nil && u.Level != preservation.LevelTektonik && u.Level != preservation.LevelBestand &&
+			u.Level != preservation.LevelGliederung}
 	if v.Title == "" {
 		v.Hidden = !pu.Open
 		v.Title = untitled(u, pu.Open)

@@ -17,6 +17,13 @@
 //     description appears in any response.
 //   - Static assets are embedded; pages use no JavaScript and a strict
 //     Content-Security-Policy.
+//   - With accounts (WithAuth), a request's session cookie names its
+//     viewer (access.WithViewer): a unit opened by a closure decision for
+//     that user alone is shown whole, and its files delivered, to that
+//     user only. Every state-changing form (POST) checks the origin
+//     (Sec-Fetch-Site, Origin) and a CSRF token bound to the session (or,
+//     before login, to a cookie); responses to logged-in users are
+//     private and not stored.
 package web
 
 import (
@@ -77,11 +84,12 @@ type Server struct {
 	tmpl   *template.Template
 	mux    *http.ServeMux
 	routes []string
+	auth   *Auth // nil: no accounts
 }
 
 // New returns the web front over the reading room and its files. files may
-// be nil: then no unit lists or delivers files.
-func New(room Room, files Files, log *slog.Logger) (*Server, error) {
+// be nil: then no unit lists or delivers files. WithAuth adds accounts.
+func New(room Room, files Files, log *slog.Logger, opts ...Option) (*Server, error) {
 	if room == nil {
 		return nil, errors.New("web: no reading room")
 	}
@@ -93,6 +101,11 @@ func New(room Room, files Files, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{room: room, files: files, log: log, tmpl: t, mux: http.NewServeMux()}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
 		return nil, err
@@ -110,6 +123,19 @@ func New(room Room, files Files, log *slog.Logger) (*Server, error) {
 		{"GET /unit/{ref}", s.unitPage},
 		{"GET /unit/{ref}/view/{path...}", s.viewPage},
 		{"GET /unit/{ref}/file/{path...}", s.file},
+		// Accounts (auth.go, requests.go): every POST checks the CSRF
+		// token; the pages answer 404 when accounts are off.
+		{"GET /anmelden", s.loginPage},
+		{"POST /anmelden", s.login},
+		{"POST /abmelden", s.logout},
+		{"GET /registrieren", s.registerPage},
+		{"POST /registrieren", s.register},
+		{"GET /konto/antraege", s.myRequests},
+		{"GET /unit/{ref}/antrag", s.requestForm},
+		{"POST /unit/{ref}/antrag", s.fileRequest},
+		{"GET /archiv/antraege", s.staffRequests},
+		{"GET /archiv/antraege/{id}", s.decisionPage},
+		{"POST /archiv/antraege/{id}", s.decide},
 		{"GET /api/v1/openapi.yaml", s.openapi},
 		{"GET /api/v1/search", s.apiSearch},
 		{"GET /api/v1/units", s.apiRoots},
@@ -140,6 +166,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	// Pages depend on the day (a period ends, a decision extends one).
 	h.Set("Cache-Control", "no-cache")
+	r = s.identify(r)
+	if whoFrom(r.Context()) != nil {
+		// What a logged-in user sees may be theirs alone.
+		h.Set("Cache-Control", "private, no-store")
+		h.Add("Vary", "Cookie")
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
