@@ -22,7 +22,9 @@ type noDecider struct{}
 func (noDecider) Base(context.Context, string) (closure.Result, string, error) {
 	return closure.Result{}, "", errors.New("no decisions here")
 }
-func (noDecider) Decide(context.Context, closure.Decision) error { return errors.New("no decisions here") }
+func (noDecider) Decide(context.Context, closure.Decision) error {
+	return errors.New("no decisions here")
+}
 
 var requestIDRE = regexp.MustCompile(`/archiv/antraege/(req-[0-9a-f]+)`)
 
