@@ -186,17 +186,18 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The start page: Tab reaches the skip link first, then soon the search
-	// field; typing and Enter search.
+	// field (after the brand and the two account links of the header);
+	// typing and Enter search.
 	step("start page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("q")), contrast("start page"), shots.take("1-start"))
 	var order []string
-	for i := 0; i < 5; i++ {
+	for i := 0; i < 7; i++ {
 		step("Tab", chromedp.KeyEvent(kb.Tab))
 		order = append(order, fmt.Sprint(eval(`document.activeElement.id || document.activeElement.textContent.trim()`)))
 		if order[len(order)-1] == "q" {
 			break
 		}
 	}
-	if order[len(order)-1] != "q" || order[0] != "Zum Inhalt springen" || len(order) > 3 {
+	if order[len(order)-1] != "q" || order[0] != "Zum Inhalt springen" || len(order) > 5 {
 		t.Fatalf("Tab order from the top: %q; want the skip link, then soon the search field", order)
 	}
 	step("search", chromedp.KeyEvent("Haushaltsplan Müllrose"), chromedp.KeyEvent(kb.Enter),
