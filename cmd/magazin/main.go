@@ -49,7 +49,7 @@ func newApp() *cli.App {
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
 			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
 			importCommand(), exportCommand(),
-			migrateCommand(), disposeCommand(),
+			migrateCommand(), disposeCommand(), userCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/oai"
 	"github.com/magazin-archiv/magazin/access/web"
+	"github.com/magazin-archiv/magazin/preservation/journal"
 )
 
 func serveCommand() *cli.Command {
@@ -29,14 +32,22 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"},
 			&cli.DurationFlag{Name: "audit-every", Value: 7 * 24 * time.Hour, EnvVars: []string{"MAGAZIN_AUDIT_EVERY"}, Usage: "a full fixity audit of every store this often (0: no scheduled audits)"},
 			&cli.StringFlag{Name: "audit-rate", Value: "50MB", EnvVars: []string{"MAGAZIN_AUDIT_RATE"}, Usage: "read at most this many bytes per second for scheduled audits (0: unlimited)"},
-			&cli.BoolFlag{Name: "audit-repair", Value: true, EnvVars: []string{"MAGAZIN_AUDIT_REPAIR"}, Usage: "scheduled audits repair damaged copies from healthy replicas"}},
+			&cli.BoolFlag{Name: "audit-repair", Value: true, EnvVars: []string{"MAGAZIN_AUDIT_REPAIR"}, Usage: "scheduled audits repair damaged copies from healthy replicas"},
+			&cli.StringFlag{Name: "public-url", EnvVars: []string{"MAGAZIN_PUBLIC_URL"}, Usage: "the reading room's public URL, e.g. https://archiv.example.de: forms are accepted only from its origin, and https makes cookies Secure"},
+			&cli.StringFlag{Name: "registration", Value: "open", EnvVars: []string{"MAGAZIN_REGISTRATION"}, Usage: "researchers' self-registration: open (active at once) or approval (an archivist enables the account: magazin user enable)"},
+			&cli.BoolFlag{Name: "trust-forwarded", EnvVars: []string{"MAGAZIN_TRUST_FORWARDED"}, Usage: "behind a reverse proxy: take the client address for login throttling from X-Forwarded-For"}},
 		Action: func(c *cli.Context) error {
 			e, err := open(c.Context, c)
 			if err != nil {
 				return err
 			}
 			defer e.Close()
-			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger)
+			auth, closeAccounts, err := openAuth(c, e)
+			if err != nil {
+				return err
+			}
+			defer closeAccounts()
+			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger, web.WithAuth(auth))
 			if err != nil {
 				return err
 			}
@@ -75,6 +86,35 @@ func serveCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// openAuth opens the accounts database (DATA/accounts) for the reading
+// room: logins, shortening requests and their decisions, which are
+// journaled; accesses opened by a decision are recorded there.
+func openAuth(c *cli.Context, e *env) (web.Auth, func(), error) {
+	var a web.Auth
+	reg := c.String("registration")
+	if reg != "open" && reg != "approval" {
+		return a, nil, fmt.Errorf("%w: --registration %q: want open or approval", errUsage, reg)
+	}
+	if pu := c.String("public-url"); pu != "" {
+		u, err := url.Parse(pu)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return a, nil, fmt.Errorf("%w: --public-url %q: want http(s)://host[:port]", errUsage, pu)
+		}
+		a.Origin, a.Secure = u.Scheme+"://"+u.Host, u.Scheme == "https"
+	}
+	db, err := accounts.Open(accounts.DefaultDir(e.cfg.DataDir), accounts.Options{Approval: reg == "approval", Logger: e.cfg.Logger})
+	if err != nil {
+		return a, nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	e.room.SetAccessRecorder(db)
+	j := journal.New(e.stores...)
+	a.Accounts, a.TrustForwarded = db, c.Bool("trust-forwarded")
+	a.Decider = access.Decisions{Room: e.room, Commit: func(ctx context.Context, entries ...journal.Entry) error {
+		return e.cat.Commit(ctx, j, entries...)
+	}}
+	return a, func() { db.Close() }, nil
 }
 
 // mountOAI serves the OAI-PMH provider at /oai beside h when an admin email
