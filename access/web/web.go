@@ -166,11 +166,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	// Pages depend on the day (a period ends, a decision extends one).
 	h.Set("Cache-Control", "no-cache")
-	r = s.identify(r)
-	if whoFrom(r.Context()) != nil {
-		// What a logged-in user sees may be theirs alone.
-		h.Set("Cache-Control", "private, no-store")
+	if s.auth != nil {
+		// The answer may depend on who asks.
 		h.Add("Vary", "Cookie")
+		r = s.identify(r)
+		if whoFrom(r.Context()) != nil {
+			// What a logged-in user sees may be theirs alone.
+			h.Set("Cache-Control", "private, no-store")
+		}
 	}
 	s.mux.ServeHTTP(w, r)
 }
