@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -99,6 +100,10 @@ type DB struct {
 	// Login takes as long for them as for known ones.
 	dummy string
 
+	// hashing bounds the argon2id computations running at once: each
+	// takes Params.Memory, and a burst of logins must not exhaust memory.
+	hashing chan struct{}
+
 	mu    sync.Mutex // guards fails and serialises account writes
 	fails map[string][]time.Time
 	seq   uint64 // access events in this process
@@ -158,7 +163,8 @@ func Open(dir string, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return &DB{db: db, opts: o, log: o.Logger, dummy: dummy, fails: map[string][]time.Time{}}, nil
+	return &DB{db: db, opts: o, log: o.Logger, dummy: dummy, fails: map[string][]time.Time{},
+		hashing: make(chan struct{}, max(2, runtime.NumCPU()))}, nil
 }
 
 // Approval reports whether self-registered accounts wait for an
@@ -222,7 +228,7 @@ func (d *DB) Create(ctx context.Context, n NewUser) (*User, error) {
 	if err := CheckPasswordRules(n.Password); err != nil {
 		return nil, err
 	}
-	hash, err := HashPassword(n.Password, d.opts.Params)
+	hash, err := d.hash(ctx, n.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -251,14 +257,46 @@ func (d *DB) Create(ctx context.Context, n NewUser) (*User, error) {
 	return u, nil
 }
 
+// Registrations per client address and FailureWindow.
+const maxRegistrations = 10
+
 // Register creates a researcher's account from the reading room's
-// registration form: active, or pending when Options.Approval is set.
-func (d *DB) Register(ctx context.Context, email, name, institution, password string) (*User, error) {
+// registration form, sent from the client address ip: active, or pending
+// when Options.Approval is set. An address gets at most 10 registrations
+// (successful or not) per FailureWindow (ErrThrottled).
+func (d *DB) Register(ctx context.Context, email, name, institution, password, ip string) (*User, error) {
+	key := "r:" + ip
+	if d.throttled(key, maxRegistrations) {
+		return nil, ErrThrottled
+	}
+	d.fail(key)
 	st := StatusActive
 	if d.opts.Approval {
 		st = StatusPending
 	}
 	return d.Create(ctx, NewUser{Email: email, Name: name, Institution: institution, Password: password, Role: RoleResearcher, Status: st})
+}
+
+// hash hashes a password, waiting for a free slot.
+func (d *DB) hash(ctx context.Context, password string) (string, error) {
+	select {
+	case d.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	defer func() { <-d.hashing }()
+	return HashPassword(password, d.opts.Params)
+}
+
+// check compares a password with a hash, waiting for a free slot.
+func (d *DB) check(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case d.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-d.hashing }()
+	return CheckPassword(hash, password)
 }
 
 func setJSON(txn *badger.Txn, key string, v any) error {
@@ -362,7 +400,7 @@ func (d *DB) SetPassword(ctx context.Context, id, password string) error {
 	if err := CheckPasswordRules(password); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, d.opts.Params)
+	hash, err := d.hash(ctx, password)
 	if err != nil {
 		return err
 	}

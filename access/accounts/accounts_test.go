@@ -98,7 +98,7 @@ func TestCreateAndValidate(t *testing.T) {
 		t.Errorf("unknown user: %v", err)
 	}
 	appr := openWith(t, Options{Approval: true})
-	p, err := appr.Register(ctx, "bob@example.org", "Bob", "", pw)
+	p, err := appr.Register(ctx, "bob@example.org", "Bob", "", pw, "192.0.2.1")
 	if err != nil || p.Status != StatusPending {
 		t.Fatalf("registration with approval: %+v, %v", p, err)
 	}
@@ -262,6 +262,28 @@ func TestSessions(t *testing.T) {
 	}
 }
 
+// Registrations are throttled per client address.
+func TestRegistrationThrottling(t *testing.T) {
+	ctx := context.Background()
+	c := newClock()
+	d := openWith(t, Options{Now: c.now, FailureWindow: time.Hour})
+	for i := range maxRegistrations {
+		if _, err := d.Register(ctx, "r"+string(rune('a'+i))+"@example.org", "R", "", pw, "198.51.100.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Register(ctx, "late@example.org", "R", "", pw, "198.51.100.1"); !errors.Is(err, ErrThrottled) {
+		t.Errorf("registration %d from one address: %v, want ErrThrottled", maxRegistrations+1, err)
+	}
+	if _, err := d.Register(ctx, "other@example.org", "R", "", pw, "198.51.100.2"); err != nil {
+		t.Errorf("from another address: %v", err)
+	}
+	c.add(61 * time.Minute)
+	if _, err := d.Register(ctx, "late@example.org", "R", "", pw, "198.51.100.1"); err != nil {
+		t.Errorf("after the window: %v", err)
+	}
+}
+
 func TestRequests(t *testing.T) {
 	ctx := context.Background()
 	c := newClock()
@@ -284,6 +306,9 @@ func TestRequests(t *testing.T) {
 	r2, err := d.CreateRequest(ctx, Request{User: "acc-2", Unit: "u1", Purpose: PurposeConsent, Justification: "Einwilligung liegt bei"})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := d.CreateRequest(ctx, Request{User: "acc-1", Unit: "u1", Purpose: PurposeInterest, Justification: "noch einmal"}); !errors.Is(err, ErrPending) {
+		t.Errorf("a second open request on the unit: %v, want ErrPending", err)
 	}
 	mine, _ := d.Requests(ctx, func(r *Request) bool { return r.User == "acc-1" })
 	if len(mine) != 1 || mine[0].ID != r1.ID {

@@ -67,6 +67,9 @@ type Request struct {
 // ErrDecided: the request was decided already.
 var ErrDecided = errors.New("accounts: the request was decided already")
 
+// ErrPending: the user has an open request on the unit already.
+var ErrPending = errors.New("accounts: an open request on this unit exists")
+
 // CreateRequest files request r for its user (Unit, Purpose and
 // Justification required; Project for research). It sets ID, Created and
 // Status.
@@ -95,6 +98,15 @@ func (d *DB) CreateRequest(ctx context.Context, r Request) (*Request, error) {
 	r.Created = d.opts.Now().UTC().Truncate(time.Second)
 	r.Status = RequestOpen
 	r.Decider, r.Decision, r.Reason, r.Conditions, r.NewRelease, r.Decided = "", "", "", "", "", time.Time{}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	open, err := d.Requests(ctx, func(q *Request) bool { return q.User == r.User && q.Unit == r.Unit && q.Status == RequestOpen })
+	if err != nil {
+		return nil, err
+	}
+	if len(open) > 0 {
+		return nil, ErrPending
+	}
 	if err := d.db.Update(func(txn *badger.Txn) error { return setJSON(txn, prefixRequest+r.ID, &r) }); err != nil {
 		return nil, fmt.Errorf("accounts: request: %w", err)
 	}

@@ -66,7 +66,7 @@ func (d *DB) Login(ctx context.Context, email, password, ip string) (string, *Se
 	} else if !errors.Is(err, ErrNotFound) {
 		return "", nil, nil, err
 	}
-	ok, herr := CheckPassword(hash, password)
+	ok, herr := d.check(ctx, hash, password)
 	if herr != nil {
 		return "", nil, nil, herr
 	}

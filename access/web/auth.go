@@ -342,8 +342,12 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusBadRequest, "register.html", page{Title: "Registrieren", Data: v})
 		return
 	}
-	u, err := s.auth.Accounts.Register(r.Context(), v.Email, v.Name, v.Institution, pw)
+	u, err := s.auth.Accounts.Register(r.Context(), v.Email, v.Name, v.Institution, pw, s.clientIP(r))
 	switch {
+	case errors.Is(err, accounts.ErrThrottled):
+		v.Error = "Zu viele Registrierungen von Ihrem Anschluss. Bitte versuchen Sie es später erneut."
+		s.render(w, r, http.StatusTooManyRequests, "register.html", page{Title: "Registrieren", Data: v})
+		return
 	case errors.Is(err, accounts.ErrExists):
 		// Answer as for a new address: the page does not tell who has an
 		// account.

@@ -155,6 +155,10 @@ func (s *Server) fileRequest(w http.ResponseWriter, r *http.Request) {
 	req := accounts.Request{User: u.user.ID, Unit: pu.Unit.ID, Signatur: pu.Unit.Signatur, Purpose: r.PostFormValue("zweck"),
 		Project: r.PostFormValue("vorhaben"), Institution: r.PostFormValue("institution"), Justification: r.PostFormValue("begruendung")}
 	if _, err := s.auth.Accounts.CreateRequest(r.Context(), req); err != nil {
+		if errors.Is(err, accounts.ErrPending) {
+			http.Redirect(w, r, "/konto/antraege?hinweis=offen", http.StatusSeeOther)
+			return
+		}
 		if !errors.Is(err, accounts.ErrInvalid) {
 			s.fail(w, r, err)
 			return
@@ -189,8 +193,11 @@ func (s *Server) myRequests(w http.ResponseWriter, r *http.Request) {
 	for _, q := range rs {
 		v.Requests = append(v.Requests, s.newRequestView(q))
 	}
-	if r.URL.Query().Get("hinweis") == "gestellt" {
+	switch r.URL.Query().Get("hinweis") {
+	case "gestellt":
 		v.Notice = "Ihr Antrag ist eingegangen. Das Archiv entscheidet darüber und Sie sehen die Entscheidung hier."
+	case "offen":
+		v.Notice = "Zu dieser Einheit haben Sie bereits einen Antrag gestellt, über den noch nicht entschieden ist."
 	}
 	s.render(w, r, http.StatusOK, "myrequests.html", page{Title: "Meine Anträge", Data: v})
 }

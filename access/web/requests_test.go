@@ -76,6 +76,9 @@ func TestShorteningRequestGrantsOneResearcher(t *testing.T) {
 	if r := a.post(unit+"/antrag", form); r.code != http.StatusSeeOther {
 		t.Fatalf("request: %d %s", r.code, r.body)
 	}
+	if r := a.post(unit+"/antrag", form); r.code != http.StatusSeeOther || r.h.Get("Location") != "/konto/antraege?hinweis=offen" {
+		t.Errorf("a second request on the unit: %d %s", r.code, r.h.Get("Location"))
+	}
 	if r := a.get("/konto/antraege"); !strings.Contains(r.body, "in Bearbeitung") || !strings.Contains(r.body, "20001 Nr. 2") {
 		t.Errorf("my requests: %s", r.body)
 	}
