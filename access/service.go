@@ -23,8 +23,8 @@ type Catalog interface {
 	Units(ctx context.Context) iter.Seq2[*preservation.Unit, error]
 	Children(ctx context.Context, parent string) ([]preservation.Unit, error)
 	// Decisions returns the closure decisions (closure.Decision as JSON)
-	// recorded on the unit with id.
-	Decisions(ctx context.Context, unit string) ([]json.RawMessage, error)
+	// recorded on the units.
+	Decisions(ctx context.Context, units ...string) ([]json.RawMessage, error)
 }
 
 // Config configures the reading room.

@@ -84,23 +84,26 @@ func (s *Service) recordAccess(ctx context.Context, ev AccessEvent) error {
 // (root first): a decision on a unit covers its subtree, never its
 // ancestors or siblings.
 func (s *Service) decisionsOf(ctx context.Context, chain []preservation.Unit) ([]closure.Decision, error) {
+	ids := make([]string, len(chain))
+	for i, u := range chain {
+		ids[i] = u.ID
+	}
+	raw, err := s.cat.Decisions(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
 	var ds []closure.Decision
-	for _, u := range chain {
-		raw, err := s.cat.Decisions(ctx, u.ID)
-		if err != nil {
-			return nil, err
+	for _, r := range raw {
+		var d closure.Decision
+		if err := json.Unmarshal(r, &d); err != nil {
+			// Unreadable: fail closed. Apply ignores a shortening it cannot
+			// read; an extension it cannot read closes the unit
+			// indefinitely.
+			s.log.Error("access: unreadable closure decision", "unit", chain[len(chain)-1].ID, "err", err)
+			ds = append(ds, closure.Decision{ID: "unreadable", Kind: closure.KindExtend, Scope: closure.ScopeAll})
+			continue
 		}
-		for _, r := range raw {
-			var d closure.Decision
-			if err := json.Unmarshal(r, &d); err != nil {
-				// Unreadable: fail closed for shortenings; an unreadable
-				// extension closes the unit indefinitely.
-				s.log.Error("access: unreadable closure decision", "unit", u.ID, "err", err)
-				ds = append(ds, closure.Decision{ID: "unreadable", Kind: closure.KindExtend, Scope: closure.ScopeAll})
-				continue
-			}
-			ds = append(ds, d)
-		}
+		ds = append(ds, d)
 	}
 	return ds, nil
 }

@@ -59,19 +59,24 @@ func applyDecision(txn *badger.Txn, data []byte) error {
 	return txn.Set([]byte(prefixDecision+k.Unit+"\x00"+k.ID), data)
 }
 
-// Decisions returns the closure decisions recorded on the unit with id, as
-// JSON, in the order of their ids.
-func (c *Catalog) Decisions(ctx context.Context, unit string) ([]json.RawMessage, error) {
+// Decisions returns the closure decisions recorded on the units, as JSON,
+// unit by unit in the order given, each unit's in the order of their ids.
+// One read transaction and one iterator serve all units (the reading room
+// asks for a unit and its ancestors on every view).
+func (c *Catalog) Decisions(ctx context.Context, units ...string) ([]json.RawMessage, error) {
 	var out []json.RawMessage
 	err := c.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixDecision + unit + "\x00"), PrefetchValues: true})
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte(prefixDecision), PrefetchValues: false})
 		defer it.Close()
-		for it.Rewind(); it.Valid(); it.Next() {
-			v, err := it.Item().ValueCopy(nil)
-			if err != nil {
-				return err
+		for _, u := range units {
+			p := []byte(prefixDecision + u + "\x00")
+			for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+				v, err := it.Item().ValueCopy(nil)
+				if err != nil {
+					return err
+				}
+				out = append(out, v)
 			}
-			out = append(out, v)
 		}
 		return nil
 	})

@@ -47,6 +47,9 @@ func TestDecisionsRebuild(t *testing.T) {
 	if len(got) != 2 || string(got[0]) != string(d1) || string(got[1]) != string(d2) {
 		t.Errorf("decisions of u1: %s", got)
 	}
+	if got, _ := live.Decisions(ctx, "u2", "none", "u1"); len(got) != 3 || string(got[0]) != string(d3) || string(got[2]) != string(d2) {
+		t.Errorf("decisions of u2 and u1: %s", got)
+	}
 	if got, _ := live.Decisions(ctx, "u"); len(got) != 0 {
 		t.Errorf("decisions of the unit u (a prefix of u1): %s", got)
 	}
