@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/accounts"
 )
 
@@ -112,6 +113,42 @@ The daemon (magazin serve) holds the accounts database open: stop it first.`,
 			Action: func(c *cli.Context) error {
 				return withUser(c, func(db *accounts.DB, u *accounts.User) error {
 					return accountErr(db.SetStatus(c.Context, u.ID, accounts.StatusActive))
+				})
+			},
+		}, {
+			Name:      "accesses",
+			Usage:     "list the accesses opened by granted shortenings (all, or of one account)",
+			ArgsUsage: "[EMAIL]",
+			Flags:     []cli.Flag{&cli.BoolFlag{Name: "json"}},
+			Action: func(c *cli.Context) error {
+				if c.NArg() > 1 {
+					return fmt.Errorf("%w: user accesses takes at most one EMAIL", errUsage)
+				}
+				return withAccounts(c, func(db *accounts.DB) error {
+					id := ""
+					if c.NArg() == 1 {
+						u, err := db.ByEmail(c.Context, c.Args().First())
+						if err != nil {
+							return usageOrFailed(err)
+						}
+						id = u.ID
+					}
+					evs, err := db.Accesses(c.Context, id)
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						if evs == nil {
+							evs = []access.AccessEvent{}
+						}
+						return writeJSON(c.App.Writer, evs)
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "TIME\tUSER\tUNIT\tWHAT\tPATH\tDECISION")
+					for _, e := range evs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02T15:04:05Z"), e.User, e.Unit, e.What, e.Path, e.Decision)
+					}
+					return tw.Flush()
 				})
 			},
 		}, {

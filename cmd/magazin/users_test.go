@@ -185,6 +185,25 @@ func TestUserVerbsAndGrantSurvivesRebuild(t *testing.T) {
 	check("after a rebuild")
 	stop()
 
+	var evs []struct{ User, Unit, What, Path, Decision string }
+	if err := json.Unmarshal([]byte(mustRun(t, append(g, "user", "accesses", "--json", "ada@example.org")...)), &evs); err != nil || len(evs) == 0 {
+		t.Fatalf("accesses: %+v %v", evs, err)
+	}
+	var fileEvents int
+	for _, e := range evs {
+		if e.Unit != id || e.Decision == "" || !strings.HasPrefix(e.User, "acc-") {
+			t.Errorf("access event %+v", e)
+		}
+		if e.What == "file" {
+			fileEvents++
+		}
+	}
+	if fileEvents < 2*len(files.Files) {
+		t.Errorf("%d file accesses recorded, want one per file and run (%d files)", fileEvents, len(files.Files))
+	}
+	if out := mustRun(t, append(g, "user", "accesses", "--json", "bert@example.org")...); strings.TrimSpace(out) != "[]" {
+		t.Errorf("accesses of bert: %s", out)
+	}
 	mustRun(t, append(g, "user", "disable", "ada@example.org")...)
 	base, _ = serveReadingRoom(t, g)
 	if c := newWebUser(t, base).login("ada@example.org", pw); c != http.StatusForbidden {
