@@ -323,3 +323,58 @@ func readAll(ctx context.Context, st store.Store, key string) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(store.ContextReader(ctx, rc), maxMetadataSize+1))
 }
+
+// At returns a read-only view of the object at an earlier version v
+// ("v1", …): its Open, AIP and Files read that version's state. The head
+// itself is unchanged. An unknown version is fs.ErrNotExist.
+func (h *Head) At(v string) (*Head, error) {
+	if _, ok := h.Inventory.Versions[v]; !ok {
+		return nil, fmt.Errorf("aip: %s: version %q: %w", h.Inventory.ID, v, fs.ErrNotExist)
+	}
+	inv := *h.Inventory
+	inv.Head = v
+	at := *h
+	at.Inventory = &inv
+	return &at, nil
+}
+
+// VersionNames returns the names of the object's versions, oldest first.
+func (h *Head) VersionNames() []string {
+	names := make([]string, 0, len(h.Inventory.Versions))
+	for v := range h.Inventory.Versions {
+		names = append(names, v)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := versionNumber(names[i]), versionNumber(names[j])
+		if a != b {
+			return a < b
+		}
+		return names[i] < names[j]
+	})
+	return names
+}
+
+// Paths returns the logical paths of the view's version, sorted.
+func (h *Head) Paths() ([]string, error) {
+	v := h.Inventory.Versions[h.Inventory.Head]
+	if v == nil {
+		return nil, fmt.Errorf("aip: %s: version %s missing", h.Inventory.ID, h.Inventory.Head)
+	}
+	var paths []string
+	for _, ps := range v.State {
+		paths = append(paths, ps...)
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// ContentKey returns the store key of the content holding logical path p
+// in the view's version and its SHA-512 as the inventory records it (in
+// lower case). A caller that reads the key itself checks the digest.
+func (h *Head) ContentKey(p string) (key, sha512 string, err error) {
+	if !validLogical(p) {
+		return "", "", fmt.Errorf("aip: %s: invalid logical path %q", h.Inventory.ID, p)
+	}
+	key, d, err := h.contentKey(p)
+	return key, strings.ToLower(d), err
+}
