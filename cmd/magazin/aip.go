@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -12,6 +16,8 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/journal"
+	"github.com/magazin-archiv/magazin/preservation/pack"
+	"github.com/magazin-archiv/magazin/preservation/store"
 )
 
 func aipCommand() *cli.Command {
@@ -22,8 +28,16 @@ func aipCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: "list AIPs", Flags: []cli.Flag{jsonFlag}, Action: aipList},
 			{Name: "show", Usage: "show one AIP", ArgsUsage: "ID", Flags: []cli.Flag{jsonFlag}, Action: aipShow},
-			{Name: "get", Usage: "export an AIP's files (checked) into a directory", ArgsUsage: "ID",
-				Flags: []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "target directory (must not exist)"}}, Action: aipGet},
+			{Name: "get", Usage: "export an AIP (checked) into a directory: its files, a BagIt bag or an E-ARK AIP", ArgsUsage: "ID",
+				Description: `--format files (default) copies the head version's logical files; bagit writes an RFC 8493 bag
+(sha512 and sha256 manifests) and eark an E-ARK AIP (CSIP METS.xml). Every file is checked against the
+AIP's inventory while it is copied. See docs/export.md.`,
+				Flags: []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "target directory (must not exist)"},
+					&cli.StringFlag{Name: "format", Value: "files", Usage: "files, bagit or eark"},
+					&cli.StringFlag{Name: "version", Usage: "export this version (v1, v2, ...) instead of the head (bagit, eark)"},
+					&cli.BoolFlag{Name: "all-versions", Usage: "export every version (bagit, eark)"},
+					&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name (bag-info Source-Organization)"},
+					jsonFlag}, Action: aipGet},
 			{Name: "verify", Usage: "re-read AIPs in every store and check them (OCFL validation and fixity)", ArgsUsage: "[ID...]",
 				Flags: []cli.Flag{&cli.BoolFlag{Name: "all", Usage: "verify every AIP"}, jsonFlag}, Action: aipVerify},
 		},
@@ -133,23 +147,89 @@ func aipGet(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return fmt.Errorf("%w: aip get needs one ID", errUsage)
 	}
+	format := c.String("format")
+	var export func(ctx context.Context, st store.Store, id, dir string) (any, int, error)
+	o := pack.Options{Version: c.String("version"), AllVersions: c.Bool("all-versions"), Organization: c.String("archive")}
+	if o.Version != "" && o.AllVersions {
+		return fmt.Errorf("%w: give --version or --all-versions, not both", errUsage)
+	}
+	switch format {
+	case "files":
+		if o.Version != "" || o.AllVersions {
+			return fmt.Errorf("%w: --version and --all-versions need --format bagit or eark", errUsage)
+		}
+		export = func(ctx context.Context, st store.Store, id, dir string) (any, int, error) {
+			n, err := aip.Export(ctx, st, id, dir)
+			return map[string]any{"dir": dir, "files": n}, n, err
+		}
+	case "bagit", "eark":
+		pack.SoftwareVersion = version
+		export = func(ctx context.Context, st store.Store, id, dir string) (any, int, error) {
+			bar := newBar(c, "aip get")
+			o.Progress = bar
+			defer bar.Finish()
+			fn := pack.ExportBag
+			if format == "eark" {
+				fn = pack.ExportEARK
+			}
+			res, err := fn(ctx, st, id, dir, o)
+			if err != nil {
+				return nil, 0, err
+			}
+			return res, len(res.Files), nil
+		}
+	default:
+		return fmt.Errorf("%w: --format %q: want files, bagit or eark", errUsage, format)
+	}
+	if _, err := os.Lstat(c.String("out")); err == nil {
+		return fmt.Errorf("%w: --out %s exists", errUsage, c.String("out"))
+	}
 	e, err := open(c.Context, c)
 	if err != nil {
 		return err
 	}
 	defer e.Close()
 	id := c.Args().First()
+	if o.Version != "" && !validVersionName(o.Version) {
+		return fmt.Errorf("%w: --version %q: want v1, v2, ...", errUsage, o.Version)
+	}
 	var lastErr error
 	for _, st := range e.stores {
-		n, err := aip.Export(c.Context, st, id, c.String("out"))
+		res, n, err := export(c.Context, st, id, c.String("out"))
 		if err == nil {
+			if c.Bool("json") {
+				return writeJSON(c.App.Writer, res)
+			}
 			fmt.Fprintf(c.App.Writer, "exported %d files of %s from %s to %s\n", n, id, st, c.String("out"))
 			return nil
+		}
+		if errors.Is(err, fs.ErrNotExist) && o.Version != "" {
+			if _, herr := aip.ReadHead(c.Context, st, id); herr == nil {
+				return fmt.Errorf("%w: %v", errFailed, err) // the AIP is there, the version is not
+			}
 		}
 		lastErr = err
 		e.cfg.Logger.Warn("export failed, trying next store", "store", st.String(), "err", err)
 	}
+	if errors.Is(lastErr, fs.ErrNotExist) || errors.Is(lastErr, aip.ErrIncomplete) {
+		return fmt.Errorf("%w: %s: %v", errFailed, id, lastErr)
+	}
 	return notFound(lastErr)
+}
+
+// validVersionName reports whether v names an OCFL version as magazin
+// writes them (v1, v2, ...).
+func validVersionName(v string) bool {
+	n, ok := strings.CutPrefix(v, "v")
+	if !ok || n == "" || n[0] == '0' {
+		return false
+	}
+	for _, r := range n {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func aipVerify(c *cli.Context) error {

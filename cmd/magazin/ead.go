@@ -313,8 +313,8 @@ func (im *eadImporter) write(ctx context.Context, ch *ead.Changes) error {
 func exportCommand() *cli.Command {
 	return &cli.Command{
 		Name:        "export",
-		Usage:       "export descriptions in standard formats",
-		Subcommands: []*cli.Command{exportEADCommand()},
+		Usage:       "export descriptions and packages in standard formats",
+		Subcommands: []*cli.Command{exportEADCommand(), exportDIPCommand()},
 	}
 }
 
