@@ -16,6 +16,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/accounts"
+	"github.com/magazin-archiv/magazin/access/ead"
 	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/preservation"
@@ -202,6 +203,11 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	x, err := ead.New(eadConfig, room, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.SetEAD(x)
 	return f
 }
 

@@ -124,6 +124,8 @@ func TestClosedMeansClosedOnEveryRoute(t *testing.T) {
 				vals = []string{""}
 			case "{ref}":
 				vals = refs
+			case "{bestand}":
+				vals = append([]string{"20001", short(idBestand), url.PathEscape(idBestand)}, refs...)
 			case "{path...}":
 				vals = paths
 			case "{name...}":
@@ -145,7 +147,7 @@ func TestClosedMeansClosedOnEveryRoute(t *testing.T) {
 		switch {
 		case strings.Contains(path, "{path...}"):
 			queries = fileQueries
-		case strings.Contains(path, "{ref}"):
+		case strings.Contains(path, "{ref}"), strings.Contains(path, "{bestand}"):
 			queries = refQueries
 		}
 		if path == "/" {

@@ -85,6 +85,7 @@ type Server struct {
 	mux    *http.ServeMux
 	routes []string
 	auth   *Auth // nil: no accounts
+	ead    EAD   // nil: no EAD routes (SetEAD)
 }
 
 // New returns the web front over the reading room and its files. files may
@@ -142,6 +143,9 @@ func New(room Room, files Files, log *slog.Logger, opts ...Option) (*Server, err
 		{"GET /api/v1/units/{ref}", s.apiUnit},
 		{"GET /api/v1/units/{ref}/children", s.apiChildren},
 		{"GET /api/v1/units/{ref}/files", s.apiFiles},
+		{"GET /api/v1/units/{ref}/ead", s.apiUnitEAD},
+		{"GET /api/v1/ead/findbuch/{bestand}", s.apiFindbuch},
+		{"GET /api/v1/ead/tektonik", s.apiTektonik},
 		{"/", s.notFound},
 	} {
 		s.mux.HandleFunc(r.pattern, r.h)

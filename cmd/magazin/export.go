@@ -11,6 +11,7 @@ import (
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/dip"
 	accessead "github.com/magazin-archiv/magazin/access/ead"
+	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/pack"
 )
@@ -74,5 +75,30 @@ func exportDIP(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "wrote DIP %s to %s: %d units described, %d files (%d bytes) from %d AIPs\n",
 		res.OBJID, out, len(res.Units), res.PayloadFiles, res.PayloadBytes, len(res.AIPs))
+	return nil
+}
+
+// serveEAD gives the web front its EAD(DDB) writer when the archive's
+// ISIL and name are known (--isil/--archive, else --oai-isil/--oai-name).
+func serveEAD(c *cli.Context, e *env, h *web.Server) error {
+	cfg := accessead.Config{ISIL: c.String("isil"), Archive: c.String("archive"), UnitURL: os.Getenv("MAGAZIN_UNIT_URL")}
+	if cfg.ISIL == "" {
+		cfg.ISIL = c.String("oai-isil")
+	}
+	if cfg.Archive == "" {
+		cfg.Archive = c.String("oai-name")
+	}
+	explicit := c.String("isil") != "" || c.String("archive") != ""
+	if err := cfg.Validate(); err != nil {
+		if explicit {
+			return fmt.Errorf("%w: %v (--isil, --archive)", errUsage, err)
+		}
+		return nil // not configured: the EAD routes answer 404
+	}
+	x, err := accessead.New(cfg, e.room, e.cat)
+	if err != nil {
+		return err
+	}
+	h.SetEAD(x)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -185,6 +186,22 @@ func TestExportDIP(t *testing.T) {
 		t.Error("no EAD record in the DIP")
 	}
 	ddbtest.Validate(t, ddbtest.Findbuch, eads...)
+
+	// The reading room's API gives the same record (one renderer).
+	t.Setenv("MAGAZIN_ISIL", "DE-1234")
+	t.Setenv("MAGAZIN_ARCHIVE", "Kreisarchiv Musterkreis")
+	base, stop := serveReadingRoom(t, g)
+	code, hdr, body := httpGet(t, base+"/api/v1/units/"+url.PathEscape("20001 Nr. 1")+"/ead")
+	rec, _ := os.ReadFile(eads[0])
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "application/xml") || string(body) != string(rec) {
+		t.Errorf("GET units/…/ead = %d %s, same as the DIP's record: %v", code, hdr.Get("Content-Type"), string(body) == string(rec))
+	}
+	code, _, body = httpGet(t, base+"/api/v1/ead/findbuch/20001")
+	if code != 200 || !strings.Contains(string(body), "<unitid>20001 Nr. 1</unitid>") {
+		t.Errorf("GET ead/findbuch/20001 = %d\n%s", code, body)
+	}
+	ddbtest.ValidateBytes(t, ddbtest.Findbuch, body)
+	stop()
 
 	mustRun(t, append(g, "closure", "set", "--personal", "--created", "2020-01-01", "20001 Nr. 1")...)
 	closed := filepath.Join(out, "closed")

@@ -30,6 +30,8 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "oai-base-url", EnvVars: []string{"MAGAZIN_OAI_BASE_URL"}, Usage: "the public URL of /oai, e.g. https://archiv.example.de/oai (default: as requested)"},
 			&cli.StringFlag{Name: "oai-name", EnvVars: []string{"MAGAZIN_OAI_NAME"}, Usage: "the archive's name for harvesters"},
 			&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"},
+			&cli.StringFlag{Name: "isil", EnvVars: []string{"MAGAZIN_ISIL"}, Usage: "the archive's ISIL; with --archive serves EAD(DDB) under /api/v1/ead (docs/ead.md)"},
+			&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name, for EAD(DDB)"},
 			&cli.DurationFlag{Name: "audit-every", Value: 7 * 24 * time.Hour, EnvVars: []string{"MAGAZIN_AUDIT_EVERY"}, Usage: "a full fixity audit of every store this often (0: no scheduled audits)"},
 			&cli.StringFlag{Name: "audit-rate", Value: "50MB", EnvVars: []string{"MAGAZIN_AUDIT_RATE"}, Usage: "read at most this many bytes per second for scheduled audits (0: unlimited)"},
 			&cli.BoolFlag{Name: "audit-repair", Value: true, EnvVars: []string{"MAGAZIN_AUDIT_REPAIR"}, Usage: "scheduled audits repair damaged copies from healthy replicas"},
@@ -49,6 +51,9 @@ func serveCommand() *cli.Command {
 			defer closeAccounts()
 			h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger, web.WithAuth(auth))
 			if err != nil {
+				return err
+			}
+			if err := serveEAD(c, e, h); err != nil {
 				return err
 			}
 			ln, err := net.Listen("tcp", c.String("addr"))
