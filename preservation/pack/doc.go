@@ -17,7 +17,8 @@
 //     stored copy fails the export instead of leaving the archive. A file
 //     whose SHA-512 was written before in the same package (the same
 //     content in several versions) is copied from the package's own copy,
-//     not read from the store again.
+//     not read from the store again. (ExportBag and ExportEARK read an
+//     AIP's description record and PREMIS once more, for its title.)
 //   - Bags: bagit.txt (BagIt 1.0, UTF-8), payload manifests and tag
 //     manifests in sha512 and sha256, and bag-info.txt with
 //     Payload-Oxum, Bag-Size, Bagging-Date, Bag-Software-Agent and the

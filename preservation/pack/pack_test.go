@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -285,5 +286,48 @@ func TestWriteBagEncodesAwkwardNames(t *testing.T) {
 	bad := []pack.File{{Path: "../x", Size: -1, Open: files[0].Open}}
 	if _, err := pack.WriteBag(ctx, filepath.Join(t.TempDir(), "b"), bad, nil, nil); !errors.Is(err, pack.ErrPath) {
 		t.Errorf("path leaving the bag: %v", err)
+	}
+}
+
+// countStore counts the reads of every key.
+type countStore struct {
+	store.Store
+	mu    sync.Mutex
+	reads map[string]int
+}
+
+func (c *countStore) Get(ctx context.Context, key string) (io.ReadCloser, store.Info, error) {
+	c.mu.Lock()
+	c.reads[key]++
+	c.mu.Unlock()
+	return c.Store.Get(ctx, key)
+}
+
+// TestAllVersionsReadEachStoredFileOnce exports every version, in which
+// most files are the same content, and counts the reads of each stored
+// content file.
+func TestAllVersionsReadEachStoredFileOnce(t *testing.T) {
+	ctx := context.Background()
+	for name, fn := range map[string]func(store.Store, string) (*pack.Result, error){
+		"bag":  func(st store.Store, d string) (*pack.Result, error) { return pack.ExportBag(ctx, st, id, d, pack.Options{AllVersions: true}) },
+		"eark": func(st store.Store, d string) (*pack.Result, error) { return pack.ExportEARK(ctx, st, id, d, pack.Options{AllVersions: true}) },
+	} {
+		st := &countStore{Store: storedAIP(t), reads: map[string]int{}}
+		if _, err := fn(st, filepath.Join(t.TempDir(), name)); err != nil {
+			t.Fatal(err)
+		}
+		content := 0
+		for key, n := range st.reads {
+			if !strings.Contains(key, "/content/representations/") {
+				continue // the description and PREMIS are read once more, for the title
+			}
+			content++
+			if n != 1 {
+				t.Errorf("%s: %s read %d times", name, key, n)
+			}
+		}
+		if content < 3 { // two originals, one access copy
+			t.Errorf("%s: only %d content files read", name, content)
+		}
 	}
 }
