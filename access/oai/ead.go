@@ -17,8 +17,13 @@ import (
 // EAD_DDB_1.2_Findbuch_XSD1.0.xsd (tested).
 //
 // NOTE: access/ead (the Findbuch and Tektonik export) was not there when
-// this was written; when it offers the rendering of one public unit, this
-// should use it, so that both say the same.
+// this was written. It now renders one public unit (ead.Record, also
+// served at /api/v1/units/{ref}/ead), but this renderer cannot simply use
+// it yet: ead.Record gives the ancestors their stable Findbuch c/@id, which
+// repeat across the records of one ListRecords response (xs:ID must be
+// unique in the whole response, which the tests validate), and it needs an
+// ISIL, which the provider does not. Switching needs ancestor ids scoped to
+// the record in access/ead and records without ISIL.
 
 // eadLevel maps a level of description to EAD's c/@level; under (the
 // nearest ancestor's EAD level) decides Vorgang: an item inside a file, a
