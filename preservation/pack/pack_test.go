@@ -309,8 +309,12 @@ func (c *countStore) Get(ctx context.Context, key string) (io.ReadCloser, store.
 func TestAllVersionsReadEachStoredFileOnce(t *testing.T) {
 	ctx := context.Background()
 	for name, fn := range map[string]func(store.Store, string) (*pack.Result, error){
-		"bag":  func(st store.Store, d string) (*pack.Result, error) { return pack.ExportBag(ctx, st, id, d, pack.Options{AllVersions: true}) },
-		"eark": func(st store.Store, d string) (*pack.Result, error) { return pack.ExportEARK(ctx, st, id, d, pack.Options{AllVersions: true}) },
+		"bag": func(st store.Store, d string) (*pack.Result, error) {
+			return pack.ExportBag(ctx, st, id, d, pack.Options{AllVersions: true})
+		},
+		"eark": func(st store.Store, d string) (*pack.Result, error) {
+			return pack.ExportEARK(ctx, st, id, d, pack.Options{AllVersions: true})
+		},
 	} {
 		st := &countStore{Store: storedAIP(t), reads: map[string]int{}}
 		if _, err := fn(st, filepath.Join(t.TempDir(), name)); err != nil {
