@@ -8,8 +8,8 @@
 //   - A package is written into a fresh folder beside the target (a
 //     hidden ".<name>.partial-*" folder) and renamed to the target when it
 //     is complete, so the target is either absent or a whole package. The
-//     target must not exist (fs.ErrExist). On any error the partial
-//     folder is removed.
+//     target must not exist (fs.ErrExist); missing parent folders are
+//     made. On any error the partial folder is removed.
 //   - Every file is read once, as a stream: its SHA-256 and SHA-512 are
 //     computed while it is written, never by loading it into memory. A
 //     File that declares a SHA-512 or a size is checked against it while

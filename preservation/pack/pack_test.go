@@ -265,7 +265,7 @@ func TestExportRefusesExistingTargetAndUnknownVersion(t *testing.T) {
 
 func TestWriteBagEncodesAwkwardNames(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "bag")
+	dir := filepath.Join(t.TempDir(), "new", "parent", "bag")
 	files := []pack.File{{Path: "100% sicher.txt", Size: 2, Open: func(context.Context) (io.ReadCloser, error) {
 		return io.NopCloser(strings.NewReader("ja")), nil
 	}}}

@@ -82,6 +82,9 @@ func begin(dir string, progress preservation.Progress) (*staging, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("pack: %w", err)
 	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o750); err != nil {
+		return nil, fmt.Errorf("pack: %w", err)
+	}
 	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".partial-")
 	if err != nil {
 		return nil, fmt.Errorf("pack: %w", err)
