@@ -24,9 +24,10 @@ var thirdParty = map[string][]string{
 	"access/search":            {"github.com/blevesearch/bleve/v2"},
 	// Accounts are personal data in a database of their own (ADR 0003):
 	// badger for it, argon2id for the password hashes.
-	"access/accounts": {"github.com/dgraph-io/badger/v4", "golang.org/x/crypto"},
-	"profiles/":       {"github.com/beevik/etree", "github.com/antchfx/xmlquery", "golang.org/x/text"},
-	"cmd/":            {"*"},
+	"access/accounts":    {"github.com/dgraph-io/badger/v4", "golang.org/x/crypto"},
+	"profiles/digitised": {"golang.org/x/image"}, // TIFF headers of masters
+	"profiles/":          {"github.com/beevik/etree", "github.com/antchfx/xmlquery", "golang.org/x/text"},
+	"cmd/":               {"*"},
 }
 
 type listedPackage struct {

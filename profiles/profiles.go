@@ -73,6 +73,11 @@ type Unit struct {
 	// (e.g. the xdomea message pruned to this unit); kept in the unit's AIP
 	// under metadata/submission/.
 	Metadata []File
+	// Existing marks a unit that is described in the catalog already
+	// (digitised images of an imported unit): ingest attaches the files to
+	// the catalog unit with this Signatur instead of describing a new one.
+	// Only top-level units may be Existing.
+	Existing bool
 }
 
 // Message identifies the submission message (xdomea) a transfer came in.
