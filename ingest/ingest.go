@@ -30,6 +30,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/profiles"
 	"github.com/magazin-archiv/magazin/profiles/bagit"
+	"github.com/magazin-archiv/magazin/profiles/digitised"
 	"github.com/magazin-archiv/magazin/profiles/eark"
 	"github.com/magazin-archiv/magazin/profiles/folder"
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
@@ -118,7 +119,7 @@ func New(cfg Config, stores []store.Store, cat Catalog, ident *identify.Identifi
 		cfg.Parallel = 1
 	}
 	in := &Ingester{cfg: cfg, stores: stores, cat: cat, ident: ident,
-		profiles: []profiles.Profile{xdomea.New(cfg.XdomeaSchemas), eark.New(), bagit.New(), folder.New()},
+		profiles: []profiles.Profile{xdomea.New(cfg.XdomeaSchemas), eark.New(), digitised.New(), bagit.New(), folder.New()},
 		log:      slog.New(slog.DiscardHandler), now: time.Now}
 	for _, o := range opts {
 		o(in)
@@ -137,6 +138,12 @@ type Result struct {
 	// Problems are warnings (errors reject the submission).
 	Problems preservation.Problems `json:"problems,omitempty"`
 	Profile  string                `json:"profile"`
+	// Attached are the units described before (profiles.Unit.Existing,
+	// e.g. imported from a finding aid) that new AIPs of this ingest now
+	// hold the records of, with their AIP set. The caller journals them
+	// (catalog.UnitEntry): the units' earlier journal entries lack the
+	// AIP, and a rebuild replays the journal after the AIPs.
+	Attached []preservation.Unit `json:"attached,omitempty"`
 }
 
 // Profiles returns the names of the known profiles.
@@ -156,6 +163,9 @@ type prepared struct {
 	staging  string
 	unpacked bool
 	transfer *profiles.Transfer
+	// attached maps the SourceID of each Existing unit of the transfer to
+	// the catalog unit it names.
+	attached map[string]preservation.Unit
 	files    []scanned
 	problems preservation.Problems
 	events   []preservation.Event
@@ -227,7 +237,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	if err != nil {
 		return nil, err
 	}
-	if opts.OneAIP && len(groups) > 1 {
+	if opts.OneAIP && len(groups) > 1 && len(p.attached) == 0 {
 		groups = mergeGroups(groups)
 	}
 	res := &Result{Problems: p.problems, Profile: p.transfer.Profile}
@@ -249,6 +259,10 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		in.log.Info("already archived", "aip", id, "submission", path)
 		res.AIPs = append(res.AIPs, a)
 		res.Existing++
+	}
+	if probs := taken(fresh); len(probs) > 0 {
+		p.problems = append(p.problems, probs...)
+		return nil, in.reject(p)
 	}
 	if err := in.numberGroups(ctx, fresh, bestand); err != nil {
 		return nil, err
@@ -279,6 +293,9 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			return nil, fmt.Errorf("ingest: catalog: %w", err)
 		}
 		res.AIPs = append(res.AIPs, b.a)
+		if g := b.a.Units[0]; p.attached[g.SourceID].ID == g.ID && g.ID != "" {
+			res.Attached = append(res.Attached, g)
+		}
 		in.log.Info("ingested", "aip", b.a.ID, "files", len(b.a.Files), "profile", b.a.Profile)
 	}
 	if in.indexer != nil {
@@ -358,6 +375,12 @@ func (in *Ingester) prepare(ctx context.Context, src, profile string, check Chec
 	p.transfer = t
 	p.problems = append(p.problems, t.Problems...)
 	if t.Problems.HasErrors() {
+		return p, nil
+	}
+	if probs, err := in.attach(ctx, p); err != nil {
+		return p, err
+	} else if len(probs) > 0 {
+		p.problems = append(p.problems, probs...)
 		return p, nil
 	}
 	if check != nil {

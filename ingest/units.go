@@ -8,7 +8,9 @@ import (
 	"strconv"
 
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/profiles"
+	"github.com/magazin-archiv/magazin/profiles/digitised"
 )
 
 // group is what becomes one AIP: a top-level unit with its subtree and
@@ -17,6 +19,8 @@ type group struct {
 	units    []preservation.Unit // top-level unit first
 	files    []scanned
 	metadata []profiles.File
+	// existing: the top-level unit was described before (attached).
+	existing bool
 }
 
 // LooseTitle titles the unit made for files that belong to no unit.
@@ -81,7 +85,12 @@ func (in *Ingester) groupUnits(p *prepared, bestand string) ([]group, error) {
 		pu := u.Unit
 		pu.ID = ids[i]
 		pu.Bestand = bestand
-		if u.Parent == "" {
+		if ex, ok := p.attached[u.SourceID]; u.Existing && ok {
+			if u.Parent != "" {
+				return nil, fmt.Errorf("ingest: %s profile gave an existing unit %q below another", t.Profile, u.SourceID)
+			}
+			pu = ex
+		} else if u.Parent == "" {
 			pu.Parent = bestand
 			pu.Order = len(order) + 1
 		} else {
@@ -92,7 +101,7 @@ func (in *Ingester) groupUnits(p *prepared, bestand string) ([]group, error) {
 		}
 		g := groupOf[top[i]]
 		if g == nil {
-			g = &group{}
+			g = &group{existing: u.Existing && u.Parent == ""}
 			groupOf[top[i]] = g
 			order = append(order, top[i])
 		}
@@ -132,6 +141,61 @@ func (in *Ingester) groupUnits(p *prepared, bestand string) ([]group, error) {
 	return groups, nil
 }
 
+// attach resolves the transfer's Existing units by their Signatur in the
+// catalog. A Signatur that names no unit, more than one, or a structural
+// unit is a coded problem (digitised.CodeUnknownSignatur, CodeTarget).
+func (in *Ingester) attach(ctx context.Context, p *prepared) (preservation.Problems, error) {
+	var probs preservation.Problems
+	for _, u := range p.transfer.Units {
+		if !u.Existing {
+			continue
+		}
+		found, err := in.cat.ResolveUnit(ctx, u.Signatur)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			probs = append(probs, preservation.Problem{Code: digitised.CodeUnknownSignatur, Severity: preservation.SeverityError,
+				Path: u.Signatur, Message: fmt.Sprintf("no unit in the archive has the Signatur %q", u.Signatur)})
+			continue
+		case errors.Is(err, catalog.ErrAmbiguous):
+			probs = append(probs, preservation.Problem{Code: digitised.CodeTarget, Severity: preservation.SeverityError,
+				Path: u.Signatur, Message: fmt.Sprintf("the Signatur %q names more than one unit", u.Signatur)})
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("ingest: resolve Signatur %q: %w", u.Signatur, err)
+		}
+		switch found.Level {
+		case preservation.LevelTektonik, preservation.LevelBestand, preservation.LevelGliederung:
+			probs = append(probs, preservation.Problem{Code: digitised.CodeTarget, Severity: preservation.SeverityError,
+				Path: u.Signatur, Message: fmt.Sprintf("%q is a %s: images belong to an Akte, Vorgang or Dokument", u.Signatur, found.Level)})
+			continue
+		}
+		if found.Disposed != "" {
+			probs = append(probs, preservation.Problem{Code: digitised.CodeTarget, Severity: preservation.SeverityError,
+				Path: u.Signatur, Message: fmt.Sprintf("the records of %q were disposed of on %s", u.Signatur, found.Disposed)})
+			continue
+		}
+		if p.attached == nil {
+			p.attached = map[string]preservation.Unit{}
+		}
+		p.attached[u.SourceID] = *found
+	}
+	return probs, nil
+}
+
+// taken reports the groups about to become new AIPs whose existing unit
+// holds records already (an identical resubmission was found by its
+// fingerprint before and is not among them).
+func taken(groups []group) preservation.Problems {
+	var probs preservation.Problems
+	for _, g := range groups {
+		if u := g.units[0]; g.existing && u.AIP != "" {
+			probs = append(probs, preservation.Problem{Code: digitised.CodeTarget, Severity: preservation.SeverityError, Path: u.Signatur,
+				Message: fmt.Sprintf("the records of %q are archived already (AIP %s); a new scan of them is not yet supported", u.Signatur, u.AIP)})
+		}
+	}
+	return probs
+}
+
 // numberGroups gives the top-level unit of each new group the next running
 // number in its Bestand ("<Bestand-Signatur> Nr. <n>") and sub-units the
 // parent's Signatur with their position ("…/2").
@@ -148,6 +212,9 @@ func (in *Ingester) numberGroups(ctx context.Context, groups []group, bestand st
 		return err
 	}
 	for gi := range groups {
+		if groups[gi].existing {
+			continue // described and numbered before
+		}
 		us := groups[gi].units
 		sig := map[string]string{}
 		for i := range us {

@@ -14,12 +14,13 @@ import (
 	"github.com/magazin-archiv/magazin/ingest/identify"
 	"github.com/magazin-archiv/magazin/ingest/scan"
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/journal"
 	"github.com/magazin-archiv/magazin/preservation/policy"
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
-var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, xdomea, eark, bagit, folder"}
+var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, xdomea, eark, digitised, bagit, folder"}
 
 func ingestCommand() *cli.Command {
 	return &cli.Command{
@@ -76,6 +77,9 @@ func ingestCommand() *cli.Command {
 				var rej *preservation.RejectedError
 				switch {
 				case err == nil:
+					if err := journalAttached(c, e, res.Attached); err != nil {
+						return err
+					}
 				case errors.As(err, &rej):
 					r.Problems, r.Quarantine, failed = rej.Problems, rej.Quarantine, true
 				case errors.Is(err, ingest.ErrUsage):
@@ -99,6 +103,23 @@ func ingestCommand() *cli.Command {
 			return nil
 		},
 	}
+}
+
+// journalAttached journals the units that digitised images were attached
+// to, now pointing at their AIP, so that a rebuild (AIPs first, then the
+// journal) keeps the link.
+func journalAttached(c *cli.Context, e *env, units []preservation.Unit) error {
+	if len(units) == 0 {
+		return nil
+	}
+	entries := make([]journal.Entry, len(units))
+	for i, u := range units {
+		entries[i] = catalog.UnitEntry(u)
+	}
+	if err := e.cat.Commit(c.Context, journal.New(e.stores...), entries...); err != nil {
+		return fmt.Errorf("journal attached units: %w", err)
+	}
+	return nil
 }
 
 func printIngest(w io.Writer, path string, res *ingest.Result, rej *preservation.RejectedError) {
