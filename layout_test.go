@@ -22,6 +22,7 @@ var thirdParty = map[string][]string{
 	"ingest/unpack":            {"golang.org/x/text"},
 	"ingest/formatcheck":       {"github.com/pdfcpu/pdfcpu", "golang.org/x/image", "golang.org/x/text"},
 	"access/search":            {"github.com/blevesearch/bleve/v2"},
+	"access/iiif":              {"golang.org/x/image"}, // TIFF masters, scaling
 	// Accounts are personal data in a database of their own (ADR 0003):
 	// badger for it, argon2id for the password hashes.
 	"access/accounts":    {"github.com/dgraph-io/badger/v4", "golang.org/x/crypto"},

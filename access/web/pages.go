@@ -429,6 +429,7 @@ type unitView struct {
 	FilesPager    pager
 	FilesTotal    int
 	FilesNote     string
+	Pages         int // digitised pages shown by the IIIF viewer
 	Children      listView
 	ChildLevel    string
 	// Grant: the unit is open for the logged-in viewer alone.
@@ -521,6 +522,7 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 			return
 		default:
 			v.FilesTotal = len(files)
+			v.Pages = digitisedPages(files)
 			from := (fp - 1) * filesPageSize
 			if from < len(files) {
 				for _, f := range files[from:min(from+filesPageSize, len(files))] {

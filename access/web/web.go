@@ -16,7 +16,9 @@
 //     404 (unknown unit, AIP or file); nothing of a closed unit's hidden
 //     description appears in any response.
 //   - Static assets are embedded; pages use no JavaScript and a strict
-//     Content-Security-Policy.
+//     Content-Security-Policy. The one exception is the image viewer page
+//     (/unit/{ref}/digitalisat, iiif.go): it loads the embedded IIIF
+//     viewer from /iiif/viewer/ under script-src 'self' (viewerCSP).
 //   - With accounts (WithAuth), a request's session cookie names its
 //     viewer (access.WithViewer): a unit opened by a closure decision for
 //     that user alone is shown whole, and its files delivered, to that
@@ -123,6 +125,7 @@ func New(room Room, files Files, log *slog.Logger, opts ...Option) (*Server, err
 		{"GET /signatur", s.signatur},
 		{"GET /unit/{ref}", s.unitPage},
 		{"GET /unit/{ref}/view/{path...}", s.viewPage},
+		{"GET /unit/{ref}/digitalisat", s.iiifViewer},
 		{"GET /unit/{ref}/file/{path...}", s.file},
 		// Accounts (auth.go, requests.go): every POST checks the CSRF
 		// token; the pages answer 404 when accounts are off.

@@ -34,6 +34,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name, for EAD(DDB)"},
 			&cli.DurationFlag{Name: "audit-every", Value: 7 * 24 * time.Hour, EnvVars: []string{"MAGAZIN_AUDIT_EVERY"}, Usage: "a full fixity audit of every store this often (0: no scheduled audits)"},
 			&cli.StringFlag{Name: "audit-rate", Value: "50MB", EnvVars: []string{"MAGAZIN_AUDIT_RATE"}, Usage: "read at most this many bytes per second for scheduled audits (0: unlimited)"},
+			iiifBaseURLFlag,
 			&cli.BoolFlag{Name: "audit-repair", Value: true, EnvVars: []string{"MAGAZIN_AUDIT_REPAIR"}, Usage: "scheduled audits repair damaged copies from healthy replicas"},
 			&cli.StringFlag{Name: "public-url", EnvVars: []string{"MAGAZIN_PUBLIC_URL"}, Usage: "the reading room's public URL, e.g. https://archiv.example.de: forms are accepted only from its origin, and https makes cookies Secure"},
 			&cli.StringFlag{Name: "registration", Value: "open", EnvVars: []string{"MAGAZIN_REGISTRATION"}, Usage: "researchers' self-registration: open (active at once) or approval (an archivist enables the account: magazin user enable)"},
@@ -72,6 +73,9 @@ func serveCommand() *cli.Command {
 			defer stopAudit()
 			handler, err := mountOAI(c, e, h)
 			if err != nil {
+				return err
+			}
+			if handler, err = mountIIIF(c, e, handler); err != nil {
 				return err
 			}
 			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}

@@ -1,0 +1,66 @@
+package web
+
+import (
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+
+	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/iiif"
+	"github.com/magazin-archiv/magazin/preservation"
+)
+
+// viewerCSP is the policy of the image viewer page, the one page with
+// scripts: the embedded viewer and its glue, from the archive itself
+// (/iiif/viewer/), fetching the manifest, info.json and tiles from it.
+// Every other page keeps pageCSP.
+const viewerCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// digitisedPages counts the pages of an AIP's files that the IIIF viewer
+// shows.
+func digitisedPages(files []preservation.File) int { return len(iiif.Pages(files)) }
+
+// iiifView is the image viewer page.
+type iiifView struct {
+	Unit     unitView
+	Manifest string
+	Pages    int
+}
+
+// iiifViewer is the page with the IIIF image viewer for a unit's digitised
+// pages. Closed units answer 403, units without pages 404: the same
+// decision the IIIF routes make (access.Content refuses a closed AIP).
+func (s *Server) iiifViewer(w http.ResponseWriter, r *http.Request) {
+	ref := r.PathValue("ref")
+	pu, err := s.unit(r.Context(), ref)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if canon := shortID(pu.Unit.ID); ref != canon {
+		http.Redirect(w, r, unitURL(pu.Unit.ID)+"/digitalisat", http.StatusFound)
+		return
+	}
+	if !pu.Open {
+		s.fail(w, r, access.ErrClosed)
+		return
+	}
+	if pu.Unit.AIP == "" || s.files == nil {
+		s.fail(w, r, fmt.Errorf("%w: no digitised pages", fs.ErrNotExist))
+		return
+	}
+	files, err := s.files.List(r.Context(), string(pu.Unit.AIP))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	n := digitisedPages(files)
+	if n == 0 {
+		s.fail(w, r, fmt.Errorf("%w: no digitised pages", fs.ErrNotExist))
+		return
+	}
+	v := iiifView{Unit: s.newUnitView(pu), Manifest: iiif.ManifestPath(pu.Unit.ID), Pages: n}
+	w.Header().Set("Content-Security-Policy", viewerCSP)
+	s.render(w, r, http.StatusOK, "iiif.html", page{Title: "Digitalisat (" + strconv.Itoa(n) + " Seiten) – " + v.Unit.heading(), Data: v})
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/iiif"
+)
+
+// iiifBaseURLFlag is serve's --iiif-base-url.
+var iiifBaseURLFlag = &cli.StringFlag{Name: "iiif-base-url", EnvVars: []string{"MAGAZIN_IIIF_BASE_URL"},
+	Usage: "the public URL of the server root for IIIF ids, e.g. https://archiv.example.de (default: as requested)"}
+
+// mountIIIF serves the IIIF Image and Presentation APIs and the viewer
+// assets at /iiif/ beside h (docs/iiif.md). Derivatives are cached in the
+// data directory's iiif/ (rebuilt from the AIPs when deleted).
+func mountIIIF(c *cli.Context, e *env, h http.Handler) (http.Handler, error) {
+	cfg := iiif.DefaultConfig(filepath.Join(e.cfg.DataDir, "iiif"))
+	cfg.BaseURL = c.String(iiifBaseURLFlag.Name)
+	srv, err := iiif.New(cfg, e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/iiif/", srv)
+	mux.Handle("/", h)
+	return mux, nil
+}
