@@ -268,8 +268,9 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		return nil, err
 	}
 	type built struct {
-		a   *preservation.AIP
-		obj *aip.Object
+		a        *preservation.AIP
+		obj      *aip.Object
+		existing bool
 	}
 	var objs []built
 	for _, g := range fresh {
@@ -277,7 +278,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		if err != nil {
 			return nil, err
 		}
-		objs = append(objs, built{a, obj})
+		objs = append(objs, built{a, obj, g.existing})
 	}
 	// Every replica gets every object and is read back before anything
 	// becomes visible, in storage or in the catalog.
@@ -293,8 +294,8 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			return nil, fmt.Errorf("ingest: catalog: %w", err)
 		}
 		res.AIPs = append(res.AIPs, b.a)
-		if g := b.a.Units[0]; p.attached[g.SourceID].ID == g.ID && g.ID != "" {
-			res.Attached = append(res.Attached, g)
+		if b.existing {
+			res.Attached = append(res.Attached, b.a.Units[0])
 		}
 		in.log.Info("ingested", "aip", b.a.ID, "files", len(b.a.Files), "profile", b.a.Profile)
 	}
