@@ -233,3 +233,17 @@ func TestPageNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestCodesDocumented checks that every problem code is documented in
+// docs/problem-codes.md.
+func TestCodesDocumented(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "problem-codes.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range Codes() {
+		if !strings.Contains(string(doc), "| `"+code+"` | error |") {
+			t.Errorf("%s is not documented in docs/problem-codes.md", code)
+		}
+	}
+}
