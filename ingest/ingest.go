@@ -243,7 +243,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	res := &Result{Problems: p.problems, Profile: p.transfer.Profile}
 	var fresh []group
 	for _, g := range groups {
-		fp := fingerprint(g.files)
+		fp := g.fingerprint()
 		id, ok, err := in.cat.ByFingerprint(ctx, fp)
 		if err != nil {
 			return nil, err
@@ -594,7 +594,7 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 	t := p.transfer
 	top := g.units[0]
 	a := &preservation.AIP{ID: preservation.AIPID("urn:uuid:" + id), Version: 1, Created: in.now().UTC().Truncate(time.Second),
-		Title: top.Title, Profile: t.Profile, Fingerprint: fingerprint(g.files), Submission: filepath.Base(p.src), Description: t.Description}
+		Title: top.Title, Profile: t.Profile, Fingerprint: g.fingerprint(), Submission: filepath.Base(p.src), Description: t.Description}
 	if a.Title == "" {
 		a.Title = t.Title
 	}
@@ -766,6 +766,18 @@ func singleDir(dir string) string {
 		return filepath.Join(dir, es[0].Name())
 	}
 	return dir
+}
+
+// fingerprint identifies the group's content: that of its files, and for
+// images attached to an existing unit also the unit, so that the same
+// scans sent for another Signatur are not taken for a resubmission.
+func (g group) fingerprint() string {
+	fp := fingerprint(g.files)
+	if !g.existing {
+		return fp
+	}
+	h := sha512.Sum512([]byte(fp + "\x00" + g.units[0].ID))
+	return hex.EncodeToString(h[:])
 }
 
 // fingerprint is the SHA-512 over the sorted (name, SHA-512) pairs.

@@ -109,7 +109,8 @@ type AIP struct {
 	// Profile is the submission profile the AIP came from ("folder", "bagit", ...).
 	Profile string `json:"profile"`
 	// Fingerprint identifies the submitted content: the SHA-512 over the
-	// sorted list of (original name, SHA-512) pairs. An identical
+	// sorted list of (original name, SHA-512) pairs (for digitised images
+	// attached to an existing unit, combined with the unit id). An identical
 	// resubmission has the same fingerprint.
 	Fingerprint string `json:"fingerprint"`
 	// Submission names what was submitted (a file or directory name).
