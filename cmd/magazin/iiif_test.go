@@ -339,10 +339,14 @@ func viewerInChromium(t *testing.T, pageURL string) {
 	// Errors in the console (a CSP violation, a failed tile) fail the test.
 	var mu sync.Mutex
 	var problems []string
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
 	cctx, stop := context.WithCancel(ctx)
 	defer stop()
+	messages := chromedp.Console(cctx)
 	go func() {
-		for m, err := range chromedp.Console(cctx) {
+		for m, err := range messages {
 			if err != nil {
 				return
 			}
