@@ -14,8 +14,13 @@ import (
 // viewerCSP is the policy of the image viewer page, the one page with
 // scripts: the embedded viewer and its glue, from the archive itself
 // (/iiif/viewer/), fetching the manifest, info.json and tiles from it.
-// Every other page keeps pageCSP.
-const viewerCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// Every other page keeps pageCSP. OpenSeadragon 6.1.1 injects one fixed
+// <style> element (hiding the canvas focus outline on touch screens); its
+// hash allows exactly that text and no other inline style. The browser test
+// (cmd/magazin TestIIIF) fails on any CSP violation, so a viewer upgrade
+// that changes it shows.
+const viewerCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
+	"style-src 'self' 'sha256-9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE='; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // digitisedPages counts the pages of an AIP's files that the IIIF viewer
 // shows.
