@@ -240,8 +240,8 @@ func parseMapping(b []byte) ([]mapping, preservation.Problems) {
 		if err == io.EOF {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.Line
@@ -252,6 +252,7 @@ func parseMapping(b []byte) ([]mapping, preservation.Problems) {
 			}
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		for i := range rec {
 			rec[i] = strings.TrimSpace(rec[i])
 		}
