@@ -141,8 +141,11 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // (access.Content refuses a closed AIP). It returns the view and the
 // unit's pages in order. A closed unit is an error matching
 // fs.ErrPermission, an unknown one or one without pages fs.ErrNotExist.
-// It is the one place that asks; a viewer identity (per-researcher
-// grants) is to be passed here.
+// It is the one place that asks. The viewer is the one of ctx
+// (access.ViewerFrom; the public unless the web front's session check set
+// one, see web.Server.Identify): a unit opened by a closure decision for a
+// researcher alone is served to that researcher only, and the reading room
+// records each such access.
 func (s *Server) pages(ctx context.Context, ref string) (*access.PublicUnit, []page, error) {
 	if uuidRE.MatchString(ref) {
 		ref = "urn:uuid:" + strings.ToLower(ref)
@@ -279,9 +282,18 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, v any, profil
 		ct = `application/ld+json;profile="` + profile + `"`
 	}
 	w.Header().Set("Content-Type", ct)
-	// Closure depends on the day: clients revalidate.
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", cacheControl(r))
 	w.Write(append(b, '\n'))
+}
+
+// cacheControl is the caching of an answer: revalidated on every use,
+// since closure depends on the day, and kept by the browser alone when a
+// grant for its logged-in viewer may have opened it.
+func cacheControl(r *http.Request) string {
+	if access.ViewerFrom(r.Context()).User != "" {
+		return "private, no-cache"
+	}
+	return "no-cache"
 }
 
 func viewerHandler(fsys fs.FS) http.Handler {

@@ -30,6 +30,12 @@ type fakeRoom struct{ units map[string]*access.PublicUnit }
 
 func (r fakeRoom) Unit(ctx context.Context, ref string) (*access.PublicUnit, error) {
 	if u, ok := r.units[ref]; ok {
+		if u.Unit.AIP == "aip-granted" {
+			// Open for the researcher with the grant alone.
+			v := *u
+			v.Open = access.ViewerFrom(ctx).User == "forscherin"
+			return &v, nil
+		}
 		return u, nil
 	}
 	return nil, fmt.Errorf("unit %s: %w", ref, fs.ErrNotExist)
@@ -43,7 +49,7 @@ type fakeFiles struct {
 }
 
 func (f *fakeFiles) List(ctx context.Context, id string) ([]preservation.File, error) {
-	if f.closed[id] {
+	if f.closed[id] || id == "aip-granted" && access.ViewerFrom(ctx).User != "forscherin" {
 		return nil, access.ErrClosed
 	}
 	fs_, ok := f.files[id]
@@ -54,7 +60,7 @@ func (f *fakeFiles) List(ctx context.Context, id string) ([]preservation.File, e
 }
 
 func (f *fakeFiles) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, preservation.File, error) {
-	if f.closed[id] {
+	if f.closed[id] || id == "aip-granted" && access.ViewerFrom(ctx).User != "forscherin" {
 		return nil, preservation.File{}, access.ErrClosed
 	}
 	f.opens.Add(1)
@@ -74,6 +80,7 @@ const (
 	openID   = "urn:uuid:11111111-1111-4111-8111-111111111111"
 	closedID = "urn:uuid:22222222-2222-4222-8222-222222222222"
 	lockedID = "urn:uuid:33333333-3333-4333-8333-333333333333" // open unit, AIP refused
+	grantID  = "urn:uuid:55555555-5555-4555-8555-555555555555" // open for "forscherin" alone
 )
 
 func pngOf(t *testing.T, w, h int) []byte {
@@ -108,18 +115,53 @@ func newTestServer(t *testing.T) (*httptest.Server, *fakeFiles) {
 	files.files["aip-open"] = append(files.files["aip-open"], preservation.File{Path: "representations/original/data/liste.csv", Name: "liste.csv", MIME: "text/csv"})
 	add("aip-closed", "1.png")
 	add("aip-locked", "1.png")
+	add("aip-granted", "1.png")
 	room := fakeRoom{units: map[string]*access.PublicUnit{
 		openID:   {Unit: preservation.Unit{ID: openID, Signatur: "A 1", Title: "Offene Akte", From: "1900", To: "1910", AIP: "aip-open"}, Open: true},
 		closedID: {Unit: preservation.Unit{ID: closedID, Signatur: "A 2", AIP: "aip-closed"}, Open: false, Release: "2050-01-01"},
 		lockedID: {Unit: preservation.Unit{ID: lockedID, Signatur: "A 3", Title: "Teilweise gesperrt", AIP: "aip-locked"}, Open: true},
+		grantID:  {Unit: preservation.Unit{ID: grantID, Signatur: "A 5", Title: "Verkürzt für eine Forscherin", AIP: "aip-granted"}},
 	}}
 	s, err := New(DefaultConfig(t.TempDir()), room, files, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(s)
+	// The session check of the web front, reduced to a header.
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u := r.Header.Get("X-Test-User"); u != "" {
+			r = r.WithContext(access.WithViewer(r.Context(), access.Viewer{User: u}))
+		}
+		s.ServeHTTP(w, r)
+	}))
 	t.Cleanup(ts.Close)
 	return ts, files
+}
+
+// TestGrantedViewer: a unit opened for one researcher is served to her
+// alone, privately cached; everyone else gets 403.
+func TestGrantedViewer(t *testing.T) {
+	ts, _ := newTestServer(t)
+	const short = "55555555-5555-4555-8555-555555555555"
+	for _, p := range []string{"/iiif/manifest/" + short, "/iiif/image/" + short + "~1/info.json", "/iiif/image/" + short + "~1/full/max/0/default.jpg"} {
+		for _, user := range []string{"", "jemand", "forscherin"} {
+			req, _ := http.NewRequest("GET", ts.URL+p, nil)
+			if user != "" {
+				req.Header.Set("X-Test-User", user)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want, cc := http.StatusForbidden, "no-store"
+			if user == "forscherin" {
+				want, cc = http.StatusOK, "private, no-cache"
+			}
+			if resp.StatusCode != want || resp.Header.Get("Cache-Control") != cc {
+				t.Errorf("%s as %q: %d %q, want %d %q", p, user, resp.StatusCode, resp.Header.Get("Cache-Control"), want, cc)
+			}
+		}
+	}
 }
 
 func get(t *testing.T, u string) (int, http.Header, []byte) {

@@ -128,7 +128,7 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", cacheControl(r))
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
 }
@@ -147,7 +147,7 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, p string) {
 	}
 	w.Header().Set("Content-Type", "image/jpeg")
 	// Revalidated on every use: closure is decided per request.
-	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("Cache-Control", cacheControl(r))
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }
 

@@ -22,6 +22,21 @@ import (
 const viewerCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data: blob:; " +
 	"style-src 'self' 'sha256-9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE='; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
+// Identify returns h with each request's viewer set from its session
+// cookie (access.WithViewer), as the reading room's own pages get it: a
+// unit opened by a closure decision for a logged-in researcher alone is
+// opened for their requests to h too (the IIIF routes), and for nobody
+// else. Without accounts, h gets every request as the public's.
+func (s *Server) Identify(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.auth != nil {
+			w.Header().Add("Vary", "Cookie")
+			r = s.identify(r)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
 // digitisedPages counts the pages of an AIP's files that the IIIF viewer
 // shows.
 func digitisedPages(files []preservation.File) int { return len(iiif.Pages(files)) }

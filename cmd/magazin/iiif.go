@@ -9,6 +9,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/iiif"
+	"github.com/magazin-archiv/magazin/access/web"
 )
 
 // iiifBaseURLFlag is serve's --iiif-base-url.
@@ -16,9 +17,11 @@ var iiifBaseURLFlag = &cli.StringFlag{Name: "iiif-base-url", EnvVars: []string{"
 	Usage: "the public URL of the server root for IIIF ids, e.g. https://archiv.example.de (default: as requested)"}
 
 // mountIIIF serves the IIIF Image and Presentation APIs and the viewer
-// assets at /iiif/ beside h (docs/iiif.md). Derivatives are cached in the
-// data directory's iiif/ (rebuilt from the AIPs when deleted).
-func mountIIIF(c *cli.Context, e *env, h http.Handler) (http.Handler, error) {
+// assets at /iiif/ beside h (docs/iiif.md), each request with the viewer
+// of its session as the reading room w identifies it. Derivatives are
+// cached in the data directory's iiif/ (rebuilt from the AIPs when
+// deleted).
+func mountIIIF(c *cli.Context, e *env, w *web.Server, h http.Handler) (http.Handler, error) {
 	cfg := iiif.DefaultConfig(filepath.Join(e.cfg.DataDir, "iiif"))
 	cfg.BaseURL = c.String(iiifBaseURLFlag.Name)
 	srv, err := iiif.New(cfg, e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger)
@@ -26,7 +29,7 @@ func mountIIIF(c *cli.Context, e *env, h http.Handler) (http.Handler, error) {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/iiif/", srv)
+	mux.Handle("/iiif/", w.Identify(srv))
 	mux.Handle("/", h)
 	return mux, nil
 }

@@ -75,7 +75,7 @@ func serveCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			if handler, err = mountIIIF(c, e, handler); err != nil {
+			if handler, err = mountIIIF(c, e, h, handler); err != nil {
 				return err
 			}
 			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
