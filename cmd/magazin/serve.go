@@ -78,6 +78,13 @@ func serveCommand() *cli.Command {
 			if handler, err = mountIIIF(c, e, h, handler); err != nil {
 				return err
 			}
+			// --- archivists' desk (access/desk, docs/desk.md) ---
+			// denyAll lets nobody in until accounts and sessions are
+			// connected: a 10-line adapter of desk.Auth over them.
+			if handler, err = mountDesk(c, e, handler, denyAll{}); err != nil {
+				return err
+			}
+			// --- end of the archivists' desk ---
 			srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 			fmt.Fprintf(c.App.Writer, "magazin serving on http://%s/\n", ln.Addr())
 			errc := make(chan error, 1)

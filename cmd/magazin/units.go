@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -57,7 +58,7 @@ func structureCommand(name, level, usage string) *cli.Command {
 					if level == preservation.LevelBestand {
 						u.Bestand = u.ID
 					}
-					if err := commitUnit(c, e, j, u); err != nil {
+					if err := commitUnit(c.Context, e, j, u, actor(c)); err != nil {
 						return err
 					}
 					fmt.Fprintf(c.App.Writer, "%s %s %s\n", u.ID, u.Signatur, u.Title)
@@ -221,7 +222,7 @@ func describeCommand() *cli.Command {
 				if c.IsSet("publish-metadata") {
 					u.PublishMetadata = c.Bool("publish-metadata")
 				}
-				return commitUnit(c, e, j, *u)
+				return commitUnit(c.Context, e, j, *u, actor(c))
 			})
 		},
 	}
@@ -281,7 +282,7 @@ func closureSetCommand() *cli.Command {
 				if err := validateFacts(*f); err != nil {
 					return fmt.Errorf("%w: %v", errUsage, err)
 				}
-				return commitUnit(c, e, j, *u)
+				return commitUnit(c.Context, e, j, *u, actor(c))
 			})
 		},
 	}
@@ -317,16 +318,18 @@ func withUnit(c *cli.Context, fn func(*env, *journal.Journal, *preservation.Unit
 // after the journal: the journal stays the record of every edit, and a
 // crash in between leaves an AIP that the same command, run again, brings
 // up to date.
-func commitUnit(c *cli.Context, e *env, j *journal.Journal, u preservation.Unit) error {
-	if err := e.cat.Commit(c.Context, j, catalog.UnitEntry(u)); err != nil {
+// who names the user for the AIP's new version. The CLI and the
+// archivists' desk (desk.go) both edit units through here.
+func commitUnit(ctx context.Context, e *env, j *journal.Journal, u preservation.Unit, who string) error {
+	if err := e.cat.Commit(ctx, j, catalog.UnitEntry(u)); err != nil {
 		return err
 	}
 	if u.AIP != "" && u.Disposed == "" {
-		if err := reviseUnitAIP(c.Context, e, u, actor(c)); err != nil {
+		if err := reviseUnitAIP(ctx, e, u, who); err != nil {
 			return fmt.Errorf("the edit of %s is journaled, but its AIP %s has no new version yet (run the command again): %w", u.ID, u.AIP, err)
 		}
 	}
-	return e.room.ReindexSubtree(c.Context, u.ID)
+	return e.room.ReindexSubtree(ctx, u.ID)
 }
 
 func usageOrFailed(err error) error {

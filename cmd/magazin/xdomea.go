@@ -143,24 +143,7 @@ func xdomeaShow(c *cli.Context) error {
 			return fmt.Errorf("%w: %v", errFailed, err)
 		}
 		decisions, _, _ := e.cat.Appraisal(c.Context, c.Args().First())
-		type row struct {
-			ID, Kind, Aktenzeichen, Aktenplan, Title, Laufzeit, Proposal, Decision string
-			Depth                                                                  int
-		}
-		var rows []row
-		var walk func(os []*xdomea.Object, depth int)
-		walk = func(objs []*xdomea.Object, depth int) {
-			for _, o := range objs {
-				r := row{ID: o.ID, Kind: string(o.Kind), Aktenzeichen: o.Kennzeichen, Title: o.Title(), Proposal: o.Aussonderungsart,
-					Decision: decisions[o.ID], Depth: depth, Laufzeit: o.Laufzeit.Beginn + "–" + o.Laufzeit.Ende}
-				if o.Aktenplaneinheit != nil {
-					r.Aktenplan = o.Aktenplaneinheit.Kennzeichen
-				}
-				rows = append(rows, r)
-				walk(o.Children, depth+1)
-			}
-		}
-		walk(offer.TopLevel(), 0)
+		rows := offerRows(offer, decisions)
 		if c.Bool("json") {
 			return writeJSON(c.App.Writer, rows)
 		}
@@ -171,6 +154,42 @@ func xdomeaShow(c *cli.Context) error {
 		}
 		return tw.Flush()
 	})
+}
+
+// offerRow is one object of an offer as `xdomea show` prints it and the
+// archivists' desk (desk.go) shows it.
+type offerRow struct {
+	ID, Kind, Aktenzeichen, Aktenplan, Title, Laufzeit, Proposal, Decision string
+	Depth                                                                  int
+	// For the desk only; not part of the CLI's JSON.
+	From           string `json:"-"`
+	To             string `json:"-"`
+	AktenplanTitle string `json:"-"`
+	ProposalReason string `json:"-"`
+}
+
+// offerRows lists the objects of an offer in document order with the
+// decisions given (object id -> A or V).
+func offerRows(offer *xdomea.Message, decisions map[string]string) []offerRow {
+	var rows []offerRow
+	var walk func(objs []*xdomea.Object, depth int)
+	walk = func(objs []*xdomea.Object, depth int) {
+		for _, o := range objs {
+			r := offerRow{ID: o.ID, Kind: string(o.Kind), Aktenzeichen: o.Kennzeichen, Title: o.Title(), Proposal: o.Aussonderungsart,
+				Decision: decisions[o.ID], Depth: depth, Laufzeit: o.Laufzeit.Beginn + "–" + o.Laufzeit.Ende,
+				From: o.Laufzeit.Beginn, To: o.Laufzeit.Ende, ProposalReason: o.BewertungsvorschlagBegruendung}
+			if a := o.Aktenplaneinheit; a != nil {
+				r.Aktenplan, r.AktenplanTitle = a.Kennzeichen, a.Inhaltsangabe
+				if r.AktenplanTitle == "" {
+					r.AktenplanTitle = a.BetreffKurz
+				}
+			}
+			rows = append(rows, r)
+			walk(o.Children, depth+1)
+		}
+	}
+	walk(offer.TopLevel(), 0)
+	return rows
 }
 
 func appraiseCommand() *cli.Command {

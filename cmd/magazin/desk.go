@@ -1,0 +1,481 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/access/closure"
+	"github.com/magazin-archiv/magazin/access/desk"
+	"github.com/magazin-archiv/magazin/ingest/aussonderung"
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/fixity"
+	"github.com/magazin-archiv/magazin/preservation/journal"
+	"github.com/magazin-archiv/magazin/profiles/xdomea"
+)
+
+// The archivists' desk (access/desk) over an opened archive: the adapters
+// below implement its interfaces with the same code the CLI verbs use
+// (the xdomea dialogue of `magazin appraise`, commitUnit of `magazin
+// describe` and `magazin closure set`, the catalog's audit records).
+
+// denyAll is the desk's Auth until accounts and sessions are connected:
+// it knows nobody, so every page sends to the login and every form is
+// refused.
+type denyAll struct{}
+
+func (denyAll) User(*http.Request) (desk.Identity, bool) { return desk.Identity{}, false }
+func (denyAll) CSRFToken(*http.Request) string           { return "" }
+func (denyAll) CheckCSRF(*http.Request) error            { return errors.New("no sessions") }
+
+// newDesk returns the desk over the archive e.
+func newDesk(c *cli.Context, e *env, auth desk.Auth) (*desk.Handler, error) {
+	j := journal.New(e.stores...)
+	d, err := newDialogue(c, e, j)
+	if err != nil {
+		return nil, err
+	}
+	return desk.New(desk.Config{
+		Auth:         auth,
+		Ingests:      &deskIngests{e: e},
+		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
+		Descriptions: &deskDescriptions{e: e, j: j},
+		Audits:       &deskAudits{e: e},
+		Logger:       e.cfg.Logger.With("component", "desk"),
+	})
+}
+
+// mountDesk serves the desk at /archiv/ beside h.
+func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth) (http.Handler, error) {
+	dh, err := newDesk(c, e, auth)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle(desk.Prefix, dh)
+	mux.Handle("/", h)
+	return mux, nil
+}
+
+// whoName is how a desk user is named in AIP versions.
+func whoName(who desk.Identity) string {
+	if who.ID == "" {
+		return "magazin"
+	}
+	return who.ID
+}
+
+// --- appraisal ---
+
+type deskOffers struct {
+	e      *env
+	d      *aussonderung.Service
+	drafts string
+}
+
+func deskProcess(p catalog.Process) desk.Process {
+	out := desk.Process{ID: p.ID, Agency: p.Agency, Version: p.Version, Title: p.Title, Objects: p.Objects}
+	if n := len(p.Events); n > 0 {
+		out.Received = p.Events[0].Time
+		last := p.Events[n-1]
+		out.Step, out.OK, out.Updated = last.Step, last.OK, last.Time
+	}
+	return out
+}
+
+func (o *deskOffers) Processes(ctx context.Context) ([]desk.Process, error) {
+	ps, err := o.e.cat.Processes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]desk.Process, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, deskProcess(p))
+	}
+	return out, nil
+}
+
+func (o *deskOffers) Offer(ctx context.Context, process string) (*desk.Offer, error) {
+	p, err := o.e.cat.Process(ctx, process)
+	if err != nil {
+		return nil, err
+	}
+	if p.Last(catalog.StepOffer) == nil {
+		return nil, fmt.Errorf("process %s has no offer: %w", process, fs.ErrNotExist)
+	}
+	msg, err := o.d.Offer(ctx, process)
+	if err != nil {
+		return nil, err
+	}
+	out := &desk.Offer{Process: deskProcess(*p)}
+	for _, r := range offerRows(msg, nil) {
+		out.Objects = append(out.Objects, desk.Object{ID: r.ID, Kind: r.Kind, Aktenplan: r.Aktenplan, AktenplanTitle: r.AktenplanTitle,
+			Aktenzeichen: r.Aktenzeichen, Title: r.Title, From: r.From, To: r.To, Proposal: r.Proposal, ProposalReason: r.ProposalReason, Depth: r.Depth})
+	}
+	if ev := p.Last(catalog.StepAppraisal); ev != nil {
+		out.AppraisedAt = ev.Time
+		out.Appraised = []desk.Decision{}
+		for _, obj := range out.Objects {
+			if v, ok := ev.Decisions[obj.ID]; ok {
+				out.Appraised = append(out.Appraised, desk.Decision{ID: obj.ID, Value: v, Note: ev.Notes[obj.ID]})
+			}
+		}
+	}
+	if out.Draft, err = o.loadDraft(process); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// draft is the saved, unfinished appraisal of a process: a working copy
+// of the desk, not a record of the archive (the finished appraisal is
+// journaled).
+type draft struct {
+	Process   string          `json:"process"`
+	User      string          `json:"user"`
+	Time      time.Time       `json:"time"`
+	Decisions []desk.Decision `json:"decisions"`
+}
+
+func (o *deskOffers) draftPath(process string) string {
+	sum := sha256.Sum256([]byte(process))
+	return filepath.Join(o.drafts, hex.EncodeToString(sum[:16])+".json")
+}
+
+func (o *deskOffers) loadDraft(process string) ([]desk.Decision, error) {
+	b, err := os.ReadFile(o.draftPath(process))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var d draft
+	if err := json.Unmarshal(b, &d); err != nil || d.Process != process {
+		return nil, fmt.Errorf("appraisal draft of %s: unreadable (%v); remove %s", process, err, o.draftPath(process))
+	}
+	return d.Decisions, nil
+}
+
+func (o *deskOffers) SaveDraft(ctx context.Context, process string, ds []desk.Decision, who desk.Identity) error {
+	if _, err := o.e.cat.Process(ctx, process); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(draft{Process: process, User: who.ID, Time: time.Now().UTC(), Decisions: ds}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeDraftFile(o.draftPath(process), b)
+}
+
+// Appraise sends the 0502 as `magazin appraise` does, into the agency's
+// outbox (else DATA/outbox), and removes the draft.
+func (o *deskOffers) Appraise(ctx context.Context, process string, ds []desk.Decision, who desk.Identity) (string, error) {
+	msg, err := o.d.Offer(ctx, process)
+	if err != nil {
+		return "", err
+	}
+	xs := make([]xdomea.Decision, 0, len(ds))
+	for _, d := range ds {
+		if msg.Object(d.ID) == nil {
+			return "", fmt.Errorf("%w: Objekt %s gehört nicht zur Anbietung", desk.ErrInvalid, d.ID)
+		}
+		if d.Value != "A" && d.Value != "V" {
+			return "", fmt.Errorf("%w: Entscheidung %q für %s (erlaubt: A oder V)", desk.ErrInvalid, d.Value, d.ID)
+		}
+		xs = append(xs, xdomea.Decision{ID: d.ID, Aussonderungsart: d.Value, Note: d.Note})
+	}
+	if len(xs) == 0 {
+		return "", fmt.Errorf("%w: keine Entscheidungen", desk.ErrInvalid)
+	}
+	reply, err := o.d.Appraise(ctx, process, xs, "")
+	if err != nil {
+		return "", err
+	}
+	o.e.cfg.Logger.Info("appraisal sent from the desk", "process", process, "user", who.ID, "decisions", len(xs), "reply", reply)
+	if err := os.Remove(o.draftPath(process)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		o.e.cfg.Logger.Warn("removing the appraisal draft", "process", process, "err", err)
+	}
+	return reply, nil
+}
+
+// writeDraftFile writes b to path by a synced temp file and a rename.
+func writeDraftFile(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return nil
+}
+
+// --- description editing ---
+
+type deskDescriptions struct {
+	e *env
+	j *journal.Journal
+}
+
+func (s *deskDescriptions) Unit(ctx context.Context, ref string) (*desk.UnitRecord, error) {
+	u, err := s.e.cat.ResolveUnit(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	chain, err := s.e.cat.Ancestors(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := s.e.room.StateOf(chain)
+	today := s.e.room.Today()
+	_, open := closure.Public(chain[len(chain)-1], st.Result.Release, today)
+	cs := desk.ClosureState{Open: open, Release: st.Result.Release, Rule: st.Result.Governing, RuleText: closure.RuleText(st.Result.Governing),
+		Effective: st.Facts, Problem: st.Problem, Today: today}
+	if st.Result.Governing == "structure" {
+		cs.RuleText = "Gliederung des Archivs: ihre Beschreibung ist öffentlich, ihre Einheiten werden einzeln gesperrt"
+	}
+	if cs.Release == closure.Indefinitely {
+		cs.Release = ""
+	}
+	for _, p := range st.Result.Periods {
+		cs.Periods = append(cs.Periods, desk.Period{Rule: p.Rule, Text: closure.RuleText(p.Rule), From: p.From, End: p.End, Release: p.Release, Years: p.Years})
+	}
+	return &desk.UnitRecord{Unit: *u, Ancestors: chain[:len(chain)-1], Closure: cs}, nil
+}
+
+// Save edits the unit as `magazin describe` and `magazin closure set` do:
+// the same checks of the facts, then commitUnit (journal, catalog, new
+// AIP version, reindex).
+func (s *deskDescriptions) Save(ctx context.Context, id string, ed desk.Edit, who desk.Identity) error {
+	u, err := s.e.cat.Unit(ctx, id)
+	if err != nil {
+		return err
+	}
+	u.Title, u.Scope, u.Provenance, u.From, u.To = ed.Title, ed.Scope, ed.Provenance, ed.From, ed.To
+	u.Closure = ed.Closure
+	if err := validateFacts(u.Closure); err != nil {
+		return fmt.Errorf("%w: %v", desk.ErrInvalid, err)
+	}
+	return commitUnit(ctx, s.e, s.j, *u, whoName(who))
+}
+
+// --- ingest monitor ---
+
+type deskIngests struct{ e *env }
+
+// Recent lists what exists today: the AIPs made (an xdomea transfer's AIPs
+// as one submission) and the rejected submissions in quarantine.
+func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission, error) {
+	var out []desk.Submission
+	inTransfer := map[string]bool{}
+	ps, err := s.e.cat.Processes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		for _, ev := range p.Events {
+			if ev.Step != catalog.StepTransfer || !ev.OK {
+				continue // a rejected transfer is in quarantine
+			}
+			out = append(out, desk.Submission{ID: p.ID, Kind: "xdomea 0503", Source: p.Agency, Title: p.Title, State: desk.StateDone,
+				Started: ev.Time, Finished: ev.Time, AIPs: ev.AIPs})
+			for _, a := range ev.AIPs {
+				inTransfer[a] = true
+			}
+		}
+	}
+	for a, err := range s.e.cat.AIPs(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if inTransfer[string(a.ID)] {
+			continue
+		}
+		out = append(out, desk.Submission{ID: string(a.ID), Kind: a.Profile, Source: a.Submission, Title: a.Title, State: desk.StateDone,
+			Started: a.Created, Finished: a.Created, AIPs: []string{string(a.ID)}})
+	}
+	qs, err := s.Quarantine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, q := range qs {
+		out = append(out, desk.Submission{ID: q.Job, Kind: "abgelehnt", Source: filepath.Base(q.Submission), State: desk.StateRejected,
+			Started: q.Time, Finished: q.Time, Problems: q.Problems, Quarantine: q.Job})
+	}
+	slices.SortStableFunc(out, func(a, b desk.Submission) int { return b.Started.Compare(a.Started) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// Quarantine reads DATA/quarantine/<job>/report.json as ingest writes it.
+func (s *deskIngests) Quarantine(ctx context.Context) ([]desk.Quarantined, error) {
+	dir := filepath.Join(s.e.cfg.DataDir, "quarantine")
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []desk.Quarantined
+	for _, e := range es {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !e.IsDir() {
+			continue
+		}
+		q := desk.Quarantined{Job: e.Name()}
+		var rep struct {
+			Submission string                `json:"submission"`
+			Time       time.Time             `json:"time"`
+			Problems   preservation.Problems `json:"problems"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "report.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &rep)
+		}
+		if err != nil {
+			rep.Problems = preservation.Problems{{Code: "QUARANTINE_REPORT", Severity: preservation.SeverityWarning,
+				Message: fmt.Sprintf("kein lesbarer Bericht: %v", err)}}
+			if fi, err := e.Info(); err == nil {
+				rep.Time = fi.ModTime()
+			}
+		}
+		q.Submission, q.Time, q.Problems = rep.Submission, rep.Time, rep.Problems
+		filepath.WalkDir(filepath.Join(dir, e.Name(), "submission"), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				if fi, err := d.Info(); err == nil {
+					q.Files++
+					q.Bytes += fi.Size()
+				}
+			}
+			return nil
+		})
+		out = append(out, q)
+	}
+	slices.SortStableFunc(out, func(a, b desk.Quarantined) int { return b.Time.Compare(a.Time) })
+	return out, nil
+}
+
+// --- audit reports ---
+
+type deskAudits struct{ e *env }
+
+func (s *deskAudits) LastRun(ctx context.Context) (*fixity.RunSummary, error) {
+	return s.e.cat.LastAudit(ctx)
+}
+
+func (s *deskAudits) checks(ctx context.Context, id string) ([]desk.Check, error) {
+	vs, err := s.e.cat.Verifications(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]desk.Check, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, desk.Check{Store: v.Store, OK: v.OK, Time: v.Time, Problems: v.Problems})
+	}
+	return out, nil
+}
+
+// Findings walks the catalog's AIPs and their latest checks and journaled
+// repairs.
+func (s *deskAudits) Findings(ctx context.Context, limit int) ([]desk.Finding, error) {
+	var out []desk.Finding
+	for a, err := range s.e.cat.AIPs(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		id := string(a.ID)
+		cs, err := s.checks(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		f := desk.Finding{AIP: id, Title: a.Title, Checks: cs}
+		for _, c := range cs {
+			f.Damaged = f.Damaged || !c.OK
+			if t, err := time.Parse(time.RFC3339, c.Time); err == nil && t.After(f.Last) {
+				f.Last = t
+			}
+		}
+		evs, err := s.e.cat.Events(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, ev := range evs {
+			if ev.Type == preservation.EventReplication {
+				f.Repaired = true
+				if ev.DateTime.After(f.Last) {
+					f.Last = ev.DateTime
+				}
+			}
+		}
+		if f.Damaged || f.Repaired {
+			out = append(out, f)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b desk.Finding) int {
+		if a.Damaged != b.Damaged {
+			if a.Damaged {
+				return -1
+			}
+			return 1
+		}
+		return b.Last.Compare(a.Last)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (s *deskAudits) AIP(ctx context.Context, id string) (*desk.AIPReport, error) {
+	id = strings.TrimSpace(id)
+	a, err := s.e.cat.AIP(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := s.checks(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.e.cat.Events(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &desk.AIPReport{AIP: *a, Checks: cs, Events: evs}, nil
+}
