@@ -193,7 +193,7 @@ func (fakeIngests) Recent(ctx context.Context, limit int) ([]desk.Submission, er
 	t := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	return []desk.Submission{
 		{ID: "j2", Kind: "xdomea 0503", Source: pid + "_Aussonderung.Aussonderung.0503.zip", Title: "Bauakte Kirchgasse 3", State: desk.StateRejected, Started: t,
-			Problems: preservation.Problems{{Code: "XDOMEA_FILE_MISSING", Severity: preservation.SeverityError, Path: "Bauantrag.pdf", Message: "the message names a file the transfer lacks"}},
+			Problems:   preservation.Problems{{Code: "XDOMEA_FILE_MISSING", Severity: preservation.SeverityError, Path: "Bauantrag.pdf", Message: "the message names a file the transfer lacks"}},
 			Quarantine: "j2"},
 		{ID: "j3", Kind: "bagit", Source: "bag-1", State: desk.StateRunning, Started: t, Done: 3, Total: 8},
 		{ID: "j1", Kind: "folder", Source: "sample", Title: "Sammlung", State: desk.StateDone, Started: t.Add(-time.Hour), AIPs: []string{"urn:uuid:aaaaaaaa-0000-4000-8000-000000000001"}},
