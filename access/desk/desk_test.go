@@ -164,7 +164,7 @@ func TestPagesRender(t *testing.T) {
 		{"/archiv/", []string{"Arbeitsplatz", "<strong>1</strong> Anbietung(en) warten", "<strong>1</strong> Einlieferung(en) in Quarantäne", "<strong>1 mit Schäden</strong>", `aria-current="page"`}},
 		{"/archiv/uebernahmen", []string{"XDOMEA_FILE_MISSING", "abgelehnt (Quarantäne)", `<progress max="8" value="3"`, "120,6 KiB", "läuft", "/archiv/aip/urn:uuid:aaaaaaaa"}},
 		{"/archiv/bewertung", []string{"Bauakte Kirchgasse 3; Personalakte", "angeboten, zu bewerten", "/archiv/bewertung/" + pid}},
-		{"/archiv/bewertung/" + pid, []string{"Sammelentscheidung nach Aktenplan", `value="A:63-612.11"`, `value="V:63"`, "0 von 4 Objekten", "wie übergeordnet", "B (bewerten)"}},
+		{"/archiv/bewertung/" + pid, []string{"Sammelentscheidung nach Aktenplan", `value="A:63-612.11"`, `value="V:63-612"`, "0 von 4 Objekten", "wie übergeordnet", "B (bewerten)"}},
 		{"/archiv/erschliessung", []string{`<label for="ref">`}},
 		{"/archiv/einheit/" + url.PathEscape(unitID), []string{"Gesperrt – zugänglich ab 04.02.2050", "100 Jahre nach der Geburt", `value="Erika Muster"`, `name="personen" value="3"`, `>30010</a>`}},
 		{"/archiv/pruefung", []string{"Vollständiger Durchlauf", "1 mit verbliebenen Schäden", "OCFL_E093", "repariert", "1 Paket(e), 2 Datei(en)"}},

@@ -245,9 +245,10 @@ func (h *Handler) renderOffer(w http.ResponseWriter, r *http.Request, status int
 	h.render(w, r, status, "offer.html", page{Title: title, Nav: "bewertung", OK: ok, Error: msg, Data: v})
 }
 
-// planGroups lists the file-plan units of the top-level objects and every
-// prefix of their Aktenplankennzeichen that ends before a separator ("-",
-// ".", "/", " "), with the number of top-level objects each covers.
+// planGroups lists the file-plan units of the top-level objects and the
+// prefixes of their Aktenplankennzeichen that end before a separator ("-",
+// ".", "/", " ") and cover more objects than any longer one, with the
+// number of top-level objects each covers.
 func planGroups(objs []Object) []planGroup {
 	count := map[string]int{}
 	titles := map[string]string{}
@@ -271,7 +272,18 @@ func planGroups(objs []Object) []planGroup {
 	}
 	var out []planGroup
 	for p, n := range count {
-		out = append(out, planGroup{Prefix: p, Title: titles[p], Count: n})
+		// A group that covers the same objects as a longer one adds
+		// nothing: keep the longer one (a file-plan unit has a title).
+		same := false
+		for q, m := range count {
+			if m == n && len(q) > len(p) && strings.HasPrefix(q, p) {
+				same = true
+				break
+			}
+		}
+		if !same {
+			out = append(out, planGroup{Prefix: p, Title: titles[p], Count: n})
+		}
 	}
 	slices.SortFunc(out, func(a, b planGroup) int { return strings.Compare(a.Prefix, b.Prefix) })
 	return out

@@ -164,7 +164,7 @@ func TestDeskEndToEnd(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("offer: %d\n%s", res.StatusCode, body)
 		}
-		for _, w := range []string{`value="A:63-612.11"`, `value="A:20"`, `value="V:10-051"`, "63-612.11/2015-0042", "0 von 3 Objekten", "B (bewerten)"} {
+		for _, w := range []string{`value="A:63-612.11"`, `value="A:20-241.3"`, `value="V:10-051"`, "63-612.11/2015-0042", "0 von 3 Objekten", "B (bewerten)"} {
 			if !strings.Contains(body, w) {
 				t.Errorf("appraisal table lacks %q", w)
 			}
