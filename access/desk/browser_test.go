@@ -162,8 +162,10 @@ func (emptyRoom) Search(context.Context, search.Query) (*search.Results, error) 
 func (emptyRoom) Children(context.Context, string, int, int) (*search.Results, error) {
 	return &search.Results{}, nil
 }
-func (emptyRoom) Unit(context.Context, string) (*access.PublicUnit, error) { return nil, fs.ErrNotExist }
-func (emptyRoom) Today() string                                            { return "2026-11-26" }
+func (emptyRoom) Unit(context.Context, string) (*access.PublicUnit, error) {
+	return nil, fs.ErrNotExist
+}
+func (emptyRoom) Today() string { return "2026-11-26" }
 
 // TestBrowserAppraisal appraises an offer in headless Chromium with the
 // keyboard only: Tab from the top of the page to the bulk section, a
