@@ -1,6 +1,8 @@
 package desk_test
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -285,6 +287,22 @@ func TestAppraisal(t *testing.T) {
 	if len(f.offer.appraised) != 0 {
 		t.Fatal("Appraise was called before the finish")
 	}
+	// A refusal of the source is shown; an error of the source is a 500;
+	// the input is kept both times.
+	f.offer.fail = fmt.Errorf("%w: Objekt o9 gehört nicht zur Anbietung", desk.ErrInvalid)
+	res, body = post(t, f, path, url.Values{"aktion": {"abschliessen"}, "d.o1.1": {"V"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Die Bewertung wurde nicht gesendet: Objekt o9") {
+		t.Errorf("refused appraisal: %d\n%s", res.StatusCode, body)
+	}
+	f.offer.fail = errors.New("store down")
+	res, body = post(t, f, path, url.Values{"aktion": {"abschliessen"}, "d.o1.1": {"V"}})
+	if res.StatusCode != http.StatusInternalServerError || strings.Contains(body, "store down") {
+		t.Errorf("failed appraisal: %d\n%s", res.StatusCode, body)
+	}
+	if d := f.offer.draft("o1.1"); d.Value != "V" {
+		t.Errorf("the input of the failed finish was not kept: %+v", d)
+	}
+	f.offer.fail = nil
 	res, _ = post(t, f, path, url.Values{"aktion": {"abschliessen"}, "d.o1.1": {"V"}, "n.o1.1": {"Doppelüberlieferung"}})
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("finish: %d", res.StatusCode)

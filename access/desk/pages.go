@@ -418,18 +418,19 @@ func (h *Handler) offerPost(w http.ResponseWriter, r *http.Request) {
 				missing++
 			}
 		}
+		// The input is kept whatever happens next.
+		if err := h.cfg.Offers.SaveDraft(ctx, o.Process.ID, ds, who); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 		if missing > 0 {
-			if err := h.cfg.Offers.SaveDraft(ctx, o.Process.ID, ds, who); err != nil {
-				h.fail(w, r, err)
-				return
-			}
 			h.renderOffer(w, r, http.StatusUnprocessableEntity, o, current, prefix, "",
 				fmt.Sprintf("Die Bewertung ist nicht abgeschlossen: für %d Objekt(e) der obersten Ebene fehlt die Entscheidung A oder V. Ihre Eingaben sind gespeichert.", missing))
 			return
 		}
 		if _, err := h.cfg.Offers.Appraise(ctx, o.Process.ID, final, who); err != nil {
 			if errors.Is(err, ErrInvalid) {
-				h.renderOffer(w, r, http.StatusUnprocessableEntity, o, current, prefix, "", "Die Bewertung wurde nicht gesendet: "+err.Error())
+				h.renderOffer(w, r, http.StatusUnprocessableEntity, o, current, prefix, "", "Die Bewertung wurde nicht gesendet: "+reason(err))
 				return
 			}
 			h.fail(w, r, err)
@@ -444,6 +445,11 @@ func (h *Handler) offerPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	seeOther(w, r, offerPath(o.Process.ID), q)
+}
+
+// reason is the text of an ErrInvalid error without its prefix.
+func reason(err error) string {
+	return strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
 }
 
 // okMessage turns the confirmation of a redirect into German text. Only
@@ -591,7 +597,7 @@ func (h *Handler) unitPost(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.cfg.Descriptions.Save(ctx, rec.Unit.ID, e, identity(r)); err != nil {
 		if errors.Is(err, ErrInvalid) {
-			h.renderUnit(w, r, http.StatusUnprocessableEntity, rec, e, "", "Nicht gespeichert: "+err.Error())
+			h.renderUnit(w, r, http.StatusUnprocessableEntity, rec, e, "", "Nicht gespeichert: "+reason(err))
 			return
 		}
 		h.fail(w, r, err)

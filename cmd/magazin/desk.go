@@ -286,7 +286,7 @@ func (s *deskDescriptions) Save(ctx context.Context, id string, ed desk.Edit, wh
 	u.Title, u.Scope, u.Provenance, u.From, u.To = ed.Title, ed.Scope, ed.Provenance, ed.From, ed.To
 	u.Closure = ed.Closure
 	if err := validateFacts(u.Closure); err != nil {
-		return fmt.Errorf("%w: %v", desk.ErrInvalid, err)
+		return fmt.Errorf("%w: die Angaben zur Schutzfrist lassen sich nicht berechnen (%v)", desk.ErrInvalid, err)
 	}
 	return commitUnit(ctx, s.e, s.j, *u, whoName(who))
 }
@@ -331,7 +331,7 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 		return nil, err
 	}
 	for _, q := range qs {
-		out = append(out, desk.Submission{ID: q.Job, Kind: "abgelehnt", Source: filepath.Base(q.Submission), State: desk.StateRejected,
+		out = append(out, desk.Submission{ID: q.Job, Source: filepath.Base(q.Submission), State: desk.StateRejected,
 			Started: q.Time, Finished: q.Time, Problems: q.Problems, Quarantine: q.Job})
 	}
 	slices.SortStableFunc(out, func(a, b desk.Submission) int { return b.Started.Compare(a.Started) })
