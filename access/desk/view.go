@@ -21,6 +21,7 @@ var berlin = func() *time.Location {
 
 var funcs = template.FuncMap{
 	"when":      when,
+	"stamp":     stamp,
 	"day":       germanDate,
 	"laufzeit":  laufzeit,
 	"step":      stepText,
@@ -55,6 +56,15 @@ func when(t time.Time) string {
 		return "–"
 	}
 	return t.In(berlin).Format("02.01.2006, 15:04 Uhr")
+}
+
+// stamp formats an RFC 3339 time (as the catalog keeps checks) like when.
+func stamp(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return when(t)
 }
 
 // germanDate turns YYYY[-MM[-DD]] into DD.MM.YYYY (or MM.YYYY, YYYY).
