@@ -195,7 +195,7 @@ func TestBrowserAppraisal(t *testing.T) {
 		http.SetCookie(w, &http.Cookie{Name: "u", Value: r.URL.Query().Get("u"), Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		http.Redirect(w, r, "/archiv/", http.StatusSeeOther)
 	})
-	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/anmelden", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, `<!DOCTYPE html><html lang="de"><title>Anmeldung</title><p>Anmeldung</p></html>`)
 	})
@@ -272,7 +272,7 @@ func TestBrowserAppraisal(t *testing.T) {
 
 	// Without a login the desk sends to the login page.
 	step("anonymous", chromedp.Navigate(ts.URL+"/archiv/bewertung"))
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/login?next=%2Farchiv%2Fbewertung") {
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "/anmelden?weiter=%2Farchiv%2Fbewertung") {
 		t.Errorf("anonymous went to %s", loc)
 	}
 	step("login", chromedp.Navigate(ts.URL+"/test-login?u=anna"), chromedp.WaitVisible(chromedp.CSS(".tiles")),
@@ -332,12 +332,13 @@ func TestBrowserAppraisal(t *testing.T) {
 	step("finish", chromedp.Focus(chromedp.CSS(`button[value="abschliessen"]`)), chromedp.KeyEvent(kb.Enter))
 	waitOK("finish", "Die Bewertung ist abgeschlossen: 4 Entscheidung(en)")
 	step("done", contrast("appraised"), shots.take("desk-5-bewertet"))
-	if len(offers.appraised) != 1 {
-		t.Fatalf("Appraise called %d times", len(offers.appraised))
+	appraised, _ := offers.sent()
+	if len(appraised) != 1 {
+		t.Fatalf("Appraise called %d times", len(appraised))
 	}
 	want := []desk.Decision{{ID: "o1", Value: "A"}, {ID: "o2", Value: "A"}, {ID: "o3", Value: "V"}, {ID: "o4", Value: "V", Note: "Kassation nach Absprache"}}
-	if !slices.Equal(offers.appraised[0], want) {
-		t.Errorf("appraised\n got %+v\nwant %+v", offers.appraised[0], want)
+	if !slices.Equal(appraised[0], want) {
+		t.Errorf("appraised\n got %+v\nwant %+v", appraised[0], want)
 	}
 
 	// The other pages: look, contrast, screenshots.
@@ -353,8 +354,8 @@ func TestBrowserAppraisal(t *testing.T) {
 	step("edit", chromedp.Navigate(ts.URL+"/archiv/einheit/"+url.PathEscape(unitID)), chromedp.WaitVisible(chromedp.ID("titel")), chromedp.Focus(chromedp.ID("titel")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(" (Neubau)"),
 		chromedp.Click(`//form[contains(@class,"describe")]//button[@type="submit"]`))
 	waitOK("edit", "Die Verzeichnung ist gespeichert")
-	if len(descs.saved) != 1 || descs.saved[0].Title != "Bauakte Kirchgasse 3 (Neubau)" {
-		t.Errorf("saved: %+v", descs.saved)
+	if saved := descs.edits(); len(saved) != 1 || saved[0].Title != "Bauakte Kirchgasse 3 (Neubau)" {
+		t.Errorf("saved: %+v", saved)
 	}
 	step("narrow", chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/archiv/bewertung/"+pid),
 		chromedp.WaitVisible(chromedp.CSS("table.objects")), shots.take("desk-10-bewertung-schmal"), chromedp.EmulateViewport(1280, 900))

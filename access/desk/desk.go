@@ -5,7 +5,8 @@
 //
 // Contract:
 //   - Every route answers only an identity with the role archivist or admin
-//     (Auth.User). Without an identity a page redirects to /login (303) and
+//     (Auth.User). Without an identity a page redirects to the login page
+//     (LoginPath, 303) and
 //     a POST answers 401; any other role gets 403. Every POST must carry a
 //     valid CSRF token (Auth.CheckCSRF), or nothing happens and it answers
 //     403.
@@ -44,9 +45,13 @@ var staticFS embed.FS
 // Prefix is the path the desk is mounted at.
 const Prefix = "/archiv/"
 
-// LoginPath is where a page request without an identity is sent, with
-// ?next= naming the page.
-const LoginPath = "/login"
+// LoginPath is where a page request without an identity is sent (the
+// reading room's login page), with LoginParam naming the page to return
+// to.
+const (
+	LoginPath  = "/anmelden"
+	LoginParam = "weiter"
+)
 
 // Roles that may use the desk.
 const (
@@ -311,7 +316,12 @@ type Config struct {
 	Offers       Offers
 	Descriptions Descriptions
 	Audits       Audits
-	Logger       *slog.Logger
+	// Fallback answers the requests under /archiv/ that no desk route
+	// matches (the reading room's own pages there, such as the decisions
+	// on shortening requests), with its own checks. Without it they
+	// answer 404 to archivists.
+	Fallback http.Handler
+	Logger   *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 }
@@ -393,6 +403,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if h.cfg.Fallback != nil {
+		if _, pattern := h.mux.Handler(r); pattern == Prefix {
+			h.cfg.Fallback.ServeHTTP(w, r)
+			return
+		}
+	}
 	hd.Set("Cache-Control", "no-store")
 	id, ok := h.cfg.Auth.User(r)
 	post := r.Method != http.MethodGet && r.Method != http.MethodHead
@@ -401,7 +417,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.refuse(w, r, http.StatusUnauthorized, "Nicht angemeldet", "Bitte melden Sie sich an; die Änderung wurde nicht ausgeführt.")
 			return
 		}
-		http.Redirect(w, r, LoginPath+"?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, LoginPath+"?"+LoginParam+"="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	if id.Role != RoleArchivist && id.Role != RoleAdmin {

@@ -90,11 +90,11 @@ func TestEveryRouteRefusesOthers(t *testing.T) {
 		res, body := f.do(t, "", tg.method, tg.path, form)
 		if tg.method == "GET" {
 			loc := res.Header.Get("Location")
-			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login?next=") {
-				t.Errorf("anonymous GET %s: %d %q, want 303 to /login", tg.path, res.StatusCode, loc)
+			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/anmelden?weiter=") {
+				t.Errorf("anonymous GET %s: %d %q, want 303 to /anmelden", tg.path, res.StatusCode, loc)
 			}
-			if next, _ := url.QueryUnescape(strings.TrimPrefix(loc, "/login?next=")); next != tg.path {
-				t.Errorf("anonymous GET %s: next=%q", tg.path, next)
+			if next, _ := url.QueryUnescape(strings.TrimPrefix(loc, "/anmelden?weiter=")); next != tg.path {
+				t.Errorf("anonymous GET %s: weiter=%q", tg.path, next)
 			}
 		} else if res.StatusCode != http.StatusUnauthorized {
 			t.Errorf("anonymous POST %s: %d, want 401", tg.path, res.StatusCode)
@@ -394,5 +394,39 @@ func TestConfirmationIsNotInjectable(t *testing.T) {
 	_, body = f.do(t, "anna", "GET", "/archiv/bewertung/"+pid+"?ok=sammel&n=2&wert=A&gruppe=%3Cscript%3E", nil)
 	if strings.Contains(body, "<script>") {
 		t.Error("the group is not escaped")
+	}
+}
+
+// Paths under /archiv/ that are not the desk's go to the fallback (the
+// reading room's own pages there) untouched; the desk's own routes keep
+// their checks.
+func TestFallback(t *testing.T) {
+	var got []string
+	fb := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Method+" "+r.URL.Path)
+		w.WriteHeader(http.StatusTeapot)
+	})
+	h, err := desk.New(desk.Config{Auth: newTestAuth(), Offers: newFakeOffers(&calls{}), Fallback: fb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/archiv/antraege", http.StatusTeapot},
+		{"POST", "/archiv/antraege/a1", http.StatusTeapot},
+		{"GET", "/archiv/bewertung", http.StatusSeeOther},
+		{"POST", "/archiv/bewertung/" + pid, http.StatusUnauthorized},
+		{"GET", "/archiv/", http.StatusSeeOther},
+	} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(c.method, c.path, nil))
+		if w.Code != c.want {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, w.Code, c.want)
+		}
+	}
+	if want := []string{"GET /archiv/antraege", "POST /archiv/antraege/a1"}; !slices.Equal(got, want) {
+		t.Errorf("fallback saw %q, want %q", got, want)
 	}
 }

@@ -131,7 +131,14 @@ func (f *fakeOffers) Appraise(ctx context.Context, process string, ds []desk.Dec
 	return "/outbox/" + process + "_Aussonderung.Bewertungsverzeichnis.0502.xml", nil
 }
 
-// decision returns the draft decision of id.
+// sent returns the decisions of every Appraise call and who made them.
+func (f *fakeOffers) sent() ([][]desk.Decision, []desk.Identity) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.appraised), slices.Clone(f.who)
+}
+
+// draft returns the draft decision of id.
 func (f *fakeOffers) draft(id string) desk.Decision {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -173,6 +180,13 @@ func (f *fakeDescriptions) Unit(ctx context.Context, ref string) (*desk.UnitReco
 	}
 	r := f.rec
 	return &r, nil
+}
+
+// edits returns the edits saved.
+func (f *fakeDescriptions) edits() []desk.Edit {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.saved)
 }
 
 func (f *fakeDescriptions) Save(ctx context.Context, id string, e desk.Edit, who desk.Identity) error {

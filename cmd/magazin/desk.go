@@ -42,7 +42,8 @@ func (denyAll) CSRFToken(*http.Request) string           { return "" }
 func (denyAll) CheckCSRF(*http.Request) error            { return errors.New("no sessions") }
 
 // newDesk returns the desk over the archive e.
-func newDesk(c *cli.Context, e *env, auth desk.Auth) (*desk.Handler, error) {
+// fallback answers the reading room's own pages under /archiv/.
+func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler) (*desk.Handler, error) {
 	j := journal.New(e.stores...)
 	d, err := newDialogue(c, e, j)
 	if err != nil {
@@ -54,13 +55,14 @@ func newDesk(c *cli.Context, e *env, auth desk.Auth) (*desk.Handler, error) {
 		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
 		Descriptions: &deskDescriptions{e: e, j: j},
 		Audits:       &deskAudits{e: e},
+		Fallback:     fallback,
 		Logger:       e.cfg.Logger.With("component", "desk"),
 	})
 }
 
 // mountDesk serves the desk at /archiv/ beside h.
 func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth) (http.Handler, error) {
-	dh, err := newDesk(c, e, auth)
+	dh, err := newDesk(c, e, auth, h)
 	if err != nil {
 		return nil, err
 	}

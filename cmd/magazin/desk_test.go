@@ -138,7 +138,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	withDesk(t, g, func(base string) {
 		page := base + "/archiv/bewertung/" + pid
 		// Nobody else gets in; a form without the token changes nothing.
-		if res, _ := deskDo(t, "", "GET", page, nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login?next=") {
+		if res, _ := deskDo(t, "", "GET", page, nil); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/anmelden?weiter=") {
 			t.Errorf("anonymous: %d %q", res.StatusCode, res.Header.Get("Location"))
 		}
 		if res, _ := deskDo(t, "rolf", "GET", page, nil); res.StatusCode != http.StatusForbidden {
@@ -333,7 +333,7 @@ func TestDeskEndToEnd(t *testing.T) {
 	base, stop := serveReadingRoom(t, g)
 	defer stop()
 	res, _ := deskDo(t, "", "GET", base+"/archiv/bewertung", nil)
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next=%2Farchiv%2Fbewertung" {
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/anmelden?weiter=%2Farchiv%2Fbewertung" {
 		t.Errorf("serve /archiv/ anonymous: %d %q", res.StatusCode, res.Header.Get("Location"))
 	}
 	res, _ = deskDo(t, "anna", "POST", base+"/archiv/bewertung/"+pid, url.Values{desk.CSRFField: {"t-anna"}, "aktion": {"abschliessen"}})
