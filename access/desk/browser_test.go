@@ -287,7 +287,7 @@ func TestBrowserAppraisal(t *testing.T) {
 	// file-plan unit in the table.
 	step("focus top", chromedp.Navigate(ts.URL+"/archiv/bewertung/"+pid), chromedp.WaitVisible(chromedp.CSS("table.objects")))
 	var order []string
-	for range 12 {
+	for range 16 {
 		step("Tab", chromedp.KeyEvent(kb.Tab))
 		order = append(order, active())
 		if strings.HasPrefix(order[len(order)-1], "button:A:") {

@@ -388,6 +388,9 @@ const pageCSP = "default-src 'none'; style-src 'self'; img-src 'self'; frame-src
 
 type ctxKey struct{}
 
+// maxForm bounds a form's size (an appraisal table of some 50,000 objects).
+const maxForm = 8 << 20
+
 // ServeHTTP implements http.Handler: it checks the identity and, for a
 // POST, the CSRF token before any route sees the request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -425,6 +428,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if post {
+		// The form is read here, once, before any check looks at it (an
+		// Auth that works on a copy of the request would otherwise
+		// consume the body).
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			h.refuse(w, r, http.StatusBadRequest, "Ungültiges Formular", "Das Formular konnte nicht gelesen werden (zu groß oder beschädigt); nichts wurde geändert.")
+			return
+		}
 		if err := h.cfg.Auth.CheckCSRF(r); err != nil {
 			h.log.Warn("desk: CSRF check failed", "path", r.URL.Path, "user", id.ID, "err", err)
 			h.refuse(w, r, http.StatusForbidden, "Sicherheitsprüfung fehlgeschlagen",

@@ -430,3 +430,39 @@ func TestFallback(t *testing.T) {
 		t.Errorf("fallback saw %q, want %q", got, want)
 	}
 }
+
+// copyAuth reads the form from a copy of the request, as the reading
+// room's sessions do (r.WithContext): the desk must still see the form.
+type copyAuth struct{ *testAuth }
+
+func (a copyAuth) CheckCSRF(r *http.Request) error {
+	return a.testAuth.CheckCSRF(r.WithContext(r.Context()))
+}
+
+func TestFormSurvivesAuthOnACopy(t *testing.T) {
+	c := &calls{}
+	offers := newFakeOffers(c)
+	h, err := desk.New(desk.Config{Auth: copyAuth{newTestAuth()}, Offers: offers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"csrf": {"token-anna"}, "aktion": {"A:63"}, "n.o3": {"Notiz"}}
+	r := httptest.NewRequest("POST", "/archiv/bewertung/"+pid, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Test-User", "anna")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther || offers.draft("o1").Value != "A" || offers.draft("o3").Note != "Notiz" {
+		t.Errorf("%d, o1 %+v, o3 %+v", w.Code, offers.draft("o1"), offers.draft("o3"))
+	}
+	// An oversized form is refused before any check.
+	big := "csrf=token-anna&n.o3=" + strings.Repeat("x", 9<<20)
+	r = httptest.NewRequest("POST", "/archiv/bewertung/"+pid, strings.NewReader(big))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("X-Test-User", "anna")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusBadRequest || offers.draft("o3").Note != "Notiz" {
+		t.Errorf("oversized form: %d", w.Code)
+	}
+}

@@ -99,6 +99,29 @@ func (s *Server) identify(r *http.Request) *http.Request {
 	return r.WithContext(ctx)
 }
 
+// Identify returns the signed-in user of r and the CSRF token the forms of
+// its session carry (field "csrf"), for handlers mounted beside the
+// reading room (the archivists' desk, access/desk). ok is false without a
+// valid session or when accounts are off.
+func (s *Server) Identify(r *http.Request) (u *accounts.User, csrf string, ok bool) {
+	if w := whoFrom(s.identify(r).Context()); w != nil {
+		return w.user, w.session.CSRF, true
+	}
+	return nil, "", false
+}
+
+// CheckForm checks a state-changing request of a signed-in user as the
+// reading room checks its own forms: the origin, and the session's CSRF
+// token in the form field "csrf". It parses the form of r.
+func (s *Server) CheckForm(r *http.Request) bool {
+	if s.auth == nil {
+		return false
+	}
+	r.ParseForm() // on r itself, so that its caller still has the form
+	r = s.identify(r)
+	return whoFrom(r.Context()) != nil && s.checkCSRF(r)
+}
+
 func (s *Server) secure(r *http.Request) bool { return s.auth.Secure || r.TLS != nil }
 
 func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, name, value string, maxAge int) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/access/desk"
+	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/ingest/aussonderung"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
@@ -32,14 +33,30 @@ import (
 // (the xdomea dialogue of `magazin appraise`, commitUnit of `magazin
 // describe` and `magazin closure set`, the catalog's audit records).
 
-// denyAll is the desk's Auth until accounts and sessions are connected:
-// it knows nobody, so every page sends to the login and every form is
-// refused.
-type denyAll struct{}
+// webSessions admits the reading room's signed-in users to the desk: their
+// session cookie, role and CSRF token, checked as the reading room checks
+// its own forms.
+type webSessions struct{ w *web.Server }
 
-func (denyAll) User(*http.Request) (desk.Identity, bool) { return desk.Identity{}, false }
-func (denyAll) CSRFToken(*http.Request) string           { return "" }
-func (denyAll) CheckCSRF(*http.Request) error            { return errors.New("no sessions") }
+func (a webSessions) User(r *http.Request) (desk.Identity, bool) {
+	u, _, ok := a.w.Identify(r)
+	if !ok {
+		return desk.Identity{}, false
+	}
+	return desk.Identity{ID: u.ID, Name: u.Name, Role: u.Role}, true
+}
+
+func (a webSessions) CSRFToken(r *http.Request) string {
+	_, t, _ := a.w.Identify(r)
+	return t
+}
+
+func (a webSessions) CheckCSRF(r *http.Request) error {
+	if !a.w.CheckForm(r) {
+		return errors.New("no session, a foreign origin or a wrong CSRF token")
+	}
+	return nil
+}
 
 // newDesk returns the desk over the archive e.
 // fallback answers the reading room's own pages under /archiv/.

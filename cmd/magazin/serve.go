@@ -79,9 +79,8 @@ func serveCommand() *cli.Command {
 				return err
 			}
 			// --- archivists' desk (access/desk, docs/desk.md) ---
-			// denyAll lets nobody in until accounts and sessions are
-			// connected: a 10-line adapter of desk.Auth over them.
-			if handler, err = mountDesk(c, e, handler, denyAll{}); err != nil {
+			// at /archiv/, for the reading room's signed-in archivists.
+			if handler, err = mountDesk(c, e, handler, webSessions{h}); err != nil {
 				return err
 			}
 			// --- end of the archivists' desk ---
