@@ -358,7 +358,13 @@ func TestBrowserAppraisal(t *testing.T) {
 		t.Errorf("saved: %+v", saved)
 	}
 	step("narrow", chromedp.EmulateViewport(390, 844), chromedp.Navigate(ts.URL+"/archiv/bewertung/"+pid),
-		chromedp.WaitVisible(chromedp.CSS("table.objects")), shots.take("desk-10-bewertung-schmal"), chromedp.EmulateViewport(1280, 900))
+		chromedp.WaitVisible(chromedp.CSS("table.objects")), shots.take("desk-10-bewertung-schmal"))
+	// The tables scroll inside the page; the page itself is no wider than
+	// the phone.
+	if w := eval(`document.documentElement.scrollWidth`); w != float64(390) {
+		t.Errorf("the appraisal page at phone width is %v px wide", w)
+	}
+	step("wide", chromedp.EmulateViewport(1280, 900))
 
 	stop()
 	<-done

@@ -126,6 +126,7 @@ func (f *fakeOffers) Appraise(ctx context.Context, process string, ds []desk.Dec
 	f.appraised = append(f.appraised, slices.Clone(ds))
 	f.who = append(f.who, who)
 	f.offer.Appraised = slices.Clone(ds)
+	f.offer.AppraisedAt = time.Date(2026, 11, 26, 14, 0, 0, 0, time.UTC)
 	f.offer.Draft = nil
 	f.offer.Process.Step = desk.StepAppraisal
 	return "/outbox/" + process + "_Aussonderung.Bewertungsverzeichnis.0502.xml", nil
