@@ -99,11 +99,11 @@ func (s *Server) identify(r *http.Request) *http.Request {
 	return r.WithContext(ctx)
 }
 
-// Identify returns the signed-in user of r and the CSRF token the forms of
+// SignedIn returns the signed-in user of r and the CSRF token the forms of
 // its session carry (field "csrf"), for handlers mounted beside the
 // reading room (the archivists' desk, access/desk). ok is false without a
 // valid session or when accounts are off.
-func (s *Server) Identify(r *http.Request) (u *accounts.User, csrf string, ok bool) {
+func (s *Server) SignedIn(r *http.Request) (u *accounts.User, csrf string, ok bool) {
 	if w := whoFrom(s.identify(r).Context()); w != nil {
 		return w.user, w.session.CSRF, true
 	}

@@ -39,7 +39,7 @@ import (
 type webSessions struct{ w *web.Server }
 
 func (a webSessions) User(r *http.Request) (desk.Identity, bool) {
-	u, _, ok := a.w.Identify(r)
+	u, _, ok := a.w.SignedIn(r)
 	if !ok {
 		return desk.Identity{}, false
 	}
@@ -47,7 +47,7 @@ func (a webSessions) User(r *http.Request) (desk.Identity, bool) {
 }
 
 func (a webSessions) CSRFToken(r *http.Request) string {
-	_, t, _ := a.w.Identify(r)
+	_, t, _ := a.w.SignedIn(r)
 	return t
 }
 
