@@ -97,7 +97,9 @@ func TestBrowserShorteningRequest(t *testing.T) {
 	}
 	logout := func() {
 		t.Helper()
-		step("logout", chromedp.Click(`//header//button[.="Abmelden"]`), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		// Wait for the new page's notice, not one still on the page the
+		// click leaves (a busy machine answers the POST after the check).
+		step("logout", chromedp.Click(`//header//button[.="Abmelden"]`), chromedp.WaitVisible(`//*[contains(@class,"notice")][contains(.,"abgemeldet")]`))
 		if n := text(".notice"); n != "Sie sind abgemeldet." {
 			t.Errorf("after logout: %q", n)
 		}
@@ -116,7 +118,7 @@ func TestBrowserShorteningRequest(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("institution"), "Universität Leipzig"),
 		chromedp.SendKeys(chromedp.ID("passwort"), testPassword), chromedp.SendKeys(chromedp.ID("passwort2"), testPassword),
 		shots.take("a1-registrieren"),
-		chromedp.Click(`//main//button[.="Konto anlegen"]`), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.Click(`//main//button[.="Konto anlegen"]`), chromedp.WaitVisible(`//*[contains(@class,"notice")][contains(.,"Konto")]`))
 	if n := text(".notice"); !strings.Contains(n, "Konto ist angelegt") {
 		t.Errorf("after registration: %q", n)
 	}
@@ -151,7 +153,7 @@ func TestBrowserShorteningRequest(t *testing.T) {
 	step("decide", chromedp.Click(`//a[contains(., "Entscheiden")]`), chromedp.WaitVisible(chromedp.ID("auflagen")),
 		chromedp.Click(chromedp.ID("genehmigen")), chromedp.SendKeys(chromedp.ID("auflagen"), "Nur anonymisierte Auswertung."),
 		contrast("decision"), shots.take("a6-entscheidung"),
-		chromedp.Click(`//main//button[.="Entscheidung speichern"]`), chromedp.WaitVisible(chromedp.CSS(".notice")))
+		chromedp.Click(`//main//button[.="Entscheidung speichern"]`), chromedp.WaitVisible(`//*[contains(@class,"notice")][contains(.,"Entscheidung")]`))
 	if n := text(".notice"); n != "Die Entscheidung ist gespeichert." {
 		t.Errorf("after the decision: %q", n)
 	}
