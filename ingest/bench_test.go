@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/magazin-archiv/magazin/ingest"
+	"github.com/magazin-archiv/magazin/ingest/formatcheck"
+	"github.com/magazin-archiv/magazin/internal/benchdata"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/fs"
@@ -43,37 +45,72 @@ var benchShapes = []struct {
 	{"8x8MiB", 8, 8 << 20},
 }
 
+// mixedTransfers are the data sets of make bench (internal/benchdata):
+// real files of mixed formats, which identification and format checks
+// treat as they would treat a real submission.
+var mixedTransfers = []struct {
+	name  string
+	write func(dir string) (int64, error)
+}{
+	{"2000small", func(dir string) (int64, error) { return benchdata.Small(dir, 2000, 1) }},
+	{"4x32MiB", func(dir string) (int64, error) { return benchdata.Large(dir, 4, 32<<20, 1) }},
+}
+
 // BenchmarkIngest measures a whole ingest into a local fs store: read,
-// hash, identify, build, write durably, read back, catalog.
+// hash, identify, check formats, build, write durably, read back, catalog.
+// 200x64KiB and 8x8MiB are random bytes (unidentified, unchecked);
+// 2000small and 4x32MiB are the mixed formats of make bench.
 func BenchmarkIngest(b *testing.B) {
+	for _, m := range mixedTransfers {
+		b.Run(m.name, func(b *testing.B) {
+			src := filepath.Join(b.TempDir(), "transfer")
+			n, err := m.write(src)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(n)
+			benchIngest(b, src)
+		})
+	}
 	for _, shape := range benchShapes {
 		b.Run(shape.name, func(b *testing.B) {
 			src := benchTransfer(b, shape.files, shape.siz)
 			b.SetBytes(int64(shape.files * shape.siz))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				st, err := fs.Init(filepath.Join(b.TempDir(), "store"))
-				if err != nil {
-					b.Fatal(err)
-				}
-				cat, err := catalog.Open("", nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				in, err := ingest.New(ingest.DefaultConfig(b.TempDir()), []store.Store{st}, cat, identifier(b))
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if _, err := in.Ingest(context.Background(), src, ingest.Options{Profile: "folder"}, nil); err != nil {
-					b.Fatal(err)
-				}
-				b.StopTimer()
-				cat.Close()
-				b.StartTimer()
-			}
+			benchIngest(b, src)
 		})
+	}
+}
+
+func benchIngest(b *testing.B, src string) {
+	b.Helper()
+	fc, err := formatcheck.New(formatcheck.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st, err := fs.Init(filepath.Join(b.TempDir(), "store"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat, err := catalog.Open("", nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg := ingest.DefaultConfig(b.TempDir())
+		cfg.FormatCheck = fc
+		in, err := ingest.New(cfg, []store.Store{st}, cat, identifier(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := in.Ingest(context.Background(), src, ingest.Options{Profile: "folder"}, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		cat.Close()
+		b.StartTimer()
 	}
 }
 

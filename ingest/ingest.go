@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha512"
@@ -510,7 +511,9 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 			writers = append(writers, virus)
 		}
 	}
-	n, err := io.Copy(io.MultiWriter(writers...), store.ContextReader(ctx, f))
+	// The one read: a small file into memory, where identification and
+	// format validation find it too; a larger one streamed.
+	data, n, err := readOnce(ctx, f, tf.Size, io.MultiWriter(writers...))
 	if err != nil {
 		if ctx.Err() != nil {
 			return s, nil, ctx.Err()
@@ -550,7 +553,13 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 		}
 	}
 	if in.ident != nil {
-		res, err := in.ident.IdentifyFile(ctx, f, tf.Name)
+		var res identify.Result
+		var err error
+		if data != nil {
+			res, err = in.ident.IdentifyBytes(ctx, data, tf.Name)
+		} else {
+			res, err = in.ident.IdentifyFile(ctx, f, tf.Name)
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return s, nil, ctx.Err()
@@ -568,7 +577,11 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 		}
 	}
 	if in.cfg.FormatCheck != nil && formatcheck.Supported(s.ident.PUID) {
-		res, err := in.cfg.FormatCheck.Check(ctx, tf.Path, s.ident.PUID)
+		var ra io.ReaderAt = f // a large file: read where the check needs it
+		if data != nil {
+			ra = bytes.NewReader(data)
+		}
+		res, err := in.cfg.FormatCheck.CheckReaderAt(ctx, ra, n, tf.Name, s.ident.PUID)
 		if err != nil {
 			if ctx.Err() != nil {
 				return s, nil, ctx.Err()
@@ -582,6 +595,53 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 		s.check = res
 	}
 	return s, probs, nil
+}
+
+// wholeFile is the size up to which a file is read into memory once and
+// handed to hashing, identification and format validation from there;
+// larger files are streamed through the hashes, and identification and
+// validation read the parts they need from the open file (the page cache).
+const wholeFile = 1 << 20
+
+// copyBufs are the buffers of the streamed reads.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+// readOnce reads f to its end into w and returns the number of bytes read.
+// A file of at most wholeFile bytes (by its size on disk, size) is read
+// into memory and also returned; a file that grew beyond that while being
+// read is streamed from there on and data is nil.
+func readOnce(ctx context.Context, f *os.File, size int64, w io.Writer) (data []byte, n int64, err error) {
+	r := store.ContextReader(ctx, f)
+	if size >= 0 && size <= wholeFile {
+		buf := make([]byte, 0, size+1) // +1: see EOF without growing
+		for {
+			if len(buf) == cap(buf) {
+				if len(buf) > wholeFile {
+					break // grew: stream the rest
+				}
+				buf = append(buf, 0)[:len(buf)]
+			}
+			k, rerr := r.Read(buf[len(buf):cap(buf)])
+			buf = buf[:len(buf)+k]
+			if rerr == io.EOF {
+				if _, err := w.Write(buf); err != nil {
+					return nil, 0, err
+				}
+				return buf, int64(len(buf)), nil
+			}
+			if rerr != nil {
+				return nil, 0, rerr
+			}
+		}
+		if _, err := w.Write(buf); err != nil {
+			return nil, 0, err
+		}
+		n = int64(len(buf))
+	}
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	m, err := io.CopyBuffer(w, r, *bp)
+	return nil, n + m, err
 }
 
 // build turns one group of a prepared submission into an AIP record and

@@ -234,13 +234,43 @@ func (c *Checker) Check(ctx context.Context, path, puid string) (Result, error) 
 		f.Close()
 		return Result{}, fmt.Errorf("formatcheck: %s: not a regular file (%s)", path, fi.Mode().Type())
 	}
+	return c.check(ctx, k, f, fi.Size(), f.Close, path, puid)
+}
+
+// CheckReaderAt validates the size bytes of r, the content of a file
+// identified as puid, as Check does for a file; name is used in error
+// messages only. It lets a caller that holds the content already (the
+// ingest pipeline reads a small file into memory once, for hashing,
+// identification and this check) or holds the file open validate without
+// another open. r is not closed. It must stay readable, and unchanged, until
+// CheckReaderAt returns, and may still be read after it returned by a PDF
+// check that outlived a timeout or cancellation: pass memory that is not
+// reused, or a reader whose reads fail once the caller closes it (an
+// *os.File).
+func (c *Checker) CheckReaderAt(ctx context.Context, r io.ReaderAt, size int64, name, puid string) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	k := kindOf(puid)
+	if k == nil {
+		return Result{Detail: fmt.Sprintf("no format check for %s", displayPUID(puid))}, nil
+	}
+	if size < 0 {
+		return Result{}, fmt.Errorf("formatcheck %s: negative size %d", name, size)
+	}
+	return c.check(ctx, k, r, size, nil, name, puid)
+}
+
+// check runs k on size bytes of ra; closeFn (may be nil) is called when
+// the last reader is done.
+func (c *Checker) check(ctx context.Context, k *kind, ra io.ReaderAt, size int64, closeFn func() error, name, puid string) (Result, error) {
 	cctx, cancel := context.WithTimeout(ctx, c.lim.Timeout)
 	defer cancel()
-	src := newSource(cctx, f, fi.Size(), f.Close)
+	src := newSource(cctx, ra, size, closeFn)
 	defer src.release()
 	res, err := c.run(cctx, k, src, puid)
 	if err != nil {
-		return Result{}, fmt.Errorf("formatcheck %s: %w", path, err)
+		return Result{}, fmt.Errorf("formatcheck %s: %w", name, err)
 	}
 	if ctx.Err() != nil {
 		return Result{}, ctx.Err()

@@ -88,6 +88,28 @@ func TestIOErrorIsNotAFormatProblem(t *testing.T) {
 		if !errors.Is(err, syscall.EIO) {
 			t.Errorf("%s: err %v, want EIO", tc.puid, err)
 		}
+		// The same through the public entry for content the caller holds.
+		_, err = c.CheckReaderAt(context.Background(), failingReaderAt{tc.data, int64(len(tc.data) / 2)}, int64(len(tc.data)), "f", tc.puid)
+		if !errors.Is(err, syscall.EIO) {
+			t.Errorf("CheckReaderAt %s: err %v, want EIO", tc.puid, err)
+		}
+	}
+}
+
+func TestCheckReaderAtArguments(t *testing.T) {
+	c := defaultChecker()
+	ctx := context.Background()
+	if _, err := c.CheckReaderAt(ctx, bytes.NewReader(nil), -1, "f", "fmt/18"); err == nil {
+		t.Error("negative size: no error")
+	}
+	r, err := c.CheckReaderAt(ctx, failingReaderAt{nil, 0}, 10, "f", "fmt/999999")
+	if err != nil || r.Checked {
+		t.Errorf("PUID without a check: %+v, %v; want unchecked without reading", r, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := c.CheckReaderAt(cctx, bytes.NewReader(validPDF()), int64(len(validPDF())), "f", "fmt/18"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: err %v, want context.Canceled", err)
 	}
 }
 

@@ -48,6 +48,10 @@
 //
 // Contract:
 //
+//   - [Checker.CheckReaderAt] checks content the caller already holds (in
+//     memory, or an open file) exactly as [Checker.Check] checks a file,
+//     without opening anything: the ingest pipeline hands it the bytes of
+//     the one read of a small file.
 //   - [Check] and [Checker.Check] return findings in the Result and keep
 //     the error for the environment: the file cannot be opened or read (an
 //     I/O error is told from a format error because every read of the

@@ -16,6 +16,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -44,11 +45,21 @@ func check(t testing.TB, data []byte, puid string) Result {
 	return checkWith(t, defaultChecker(), data, puid)
 }
 
+// checkWith runs c on data twice: from a file (Check) and from memory
+// (CheckReaderAt, as the ingest pipeline does for small files), and fails
+// unless both give the same result.
 func checkWith(t testing.TB, c *Checker, data []byte, puid string) Result {
 	t.Helper()
 	res, err := c.Check(context.Background(), writeTemp(t, "f", data), puid)
 	if err != nil {
 		t.Fatalf("Check(%s): %v", puid, err)
+	}
+	mem, err := c.CheckReaderAt(context.Background(), bytes.NewReader(data), int64(len(data)), "f", puid)
+	if err != nil {
+		t.Fatalf("CheckReaderAt(%s): %v", puid, err)
+	}
+	if !reflect.DeepEqual(res, mem) {
+		t.Errorf("%s: Check and CheckReaderAt differ:\nfile:   %+v\nmemory: %+v", puid, res, mem)
 	}
 	return res
 }

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -90,6 +91,26 @@ func (id *Identifier) IdentifyFile(ctx context.Context, f *os.File, name string)
 	}
 	src := newFileSource(ctx, f, fi.Size())
 	if err := src.init(); err != nil {
+		return Result{}, fmt.Errorf("identify %s: %w", name, err)
+	}
+	return id.run(ctx, src, name, src.failure)
+}
+
+// IdentifyBytes identifies b, the whole content of a file whose original
+// name is name (its extension counts as evidence; it may be empty). It
+// gives the same result as IdentifyFile on a file holding b, without
+// reading anything: the ingest pipeline reads a small file once and hands
+// the bytes to hashing, identification and format validation. b must not be
+// changed while IdentifyBytes runs (nor, on cancellation, until siegfried's
+// goroutine has finished with it).
+func (id *Identifier) IdentifyBytes(ctx context.Context, b []byte, name string) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	src := newFileSource(ctx, bytes.NewReader(b), int64(len(b)))
+	if len(b) <= wholeSize {
+		src.head = b
+	} else if err := src.init(); err != nil {
 		return Result{}, fmt.Errorf("identify %s: %w", name, err)
 	}
 	return id.run(ctx, src, name, src.failure)

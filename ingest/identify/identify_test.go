@@ -82,9 +82,43 @@ func TestIdentifyFormats(t *testing.T) {
 			defer f.Close()
 			r, err := id.IdentifyFile(context.Background(), f, tc.name)
 			check("IdentifyFile", r, err)
+			fromFile := r
 			r, err = id.Identify(context.Background(), bytes.NewReader(tc.data), tc.name)
 			check("Identify", r, err)
+			r, err = id.IdentifyBytes(context.Background(), tc.data, tc.name)
+			check("IdentifyBytes", r, err)
+			if r != fromFile {
+				t.Errorf("IdentifyBytes %+v, IdentifyFile %+v: want the same", r, fromFile)
+			}
 		})
+	}
+}
+
+// IdentifyBytes of content larger than what is kept whole (head and tail
+// only) identifies as IdentifyFile does.
+func TestIdentifyBytesLarge(t *testing.T) {
+	id := identifier(t)
+	pdf := minimalPDF()
+	data := append(append([]byte{}, pdf[:len(pdf)-6]...), bytes.Repeat([]byte("% padding\n"), 30_000)...)
+	data = append(data, pdf[len(pdf)-6:]...)
+	if len(data) <= wholeSize {
+		t.Fatalf("test data of %d bytes is not larger than wholeSize", len(data))
+	}
+	f, err := os.Open(writeFile(t, "gross.pdf", data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, err := id.IdentifyFile(context.Background(), f, "gross.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := id.IdentifyBytes(context.Background(), data, "gross.pdf")
+	if err != nil || got != want {
+		t.Errorf("IdentifyBytes = %+v, %v; IdentifyFile = %+v", got, err, want)
+	}
+	if want.PUID != "fmt/18" {
+		t.Errorf("PUID %q, want fmt/18", want.PUID)
 	}
 }
 

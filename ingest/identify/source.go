@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sync"
 )
 
@@ -29,7 +28,7 @@ const (
 // in several goroutines and may hold them.
 type fileSource struct {
 	ctx  context.Context
-	f    *os.File
+	f    io.ReaderAt // an *os.File, or the content in memory
 	size int64
 
 	head []byte // file[0:len(head)]; the whole file when size <= wholeSize
@@ -41,7 +40,7 @@ type fileSource struct {
 	streamed bool  // Read was called (tests check that it is not)
 }
 
-func newFileSource(ctx context.Context, f *os.File, size int64) *fileSource {
+func newFileSource(ctx context.Context, f io.ReaderAt, size int64) *fileSource {
 	return &fileSource{ctx: ctx, f: f, size: size}
 }
 
