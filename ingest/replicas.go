@@ -17,6 +17,12 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/store"
 )
 
+// writeParallel is the number of files written to a store at once. Most
+// of a small file's write is waiting for fsync; with many in flight the
+// file system commits their journal entries together, and the fs store
+// shares one directory fsync among them (group commit).
+const writeParallel = 16
+
 // replicate writes objs into every store, in two phases, so that no object
 // becomes visible in any store before every store holds it:
 //
@@ -48,7 +54,7 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err erro
 	for i, st := range in.stores {
 		holds[i] = newHoldBack(st, objs)
 		for _, o := range objs {
-			if err := o.Write(ctx, holds[i], 4); err != nil {
+			if err := o.Write(ctx, holds[i], writeParallel); err != nil {
 				return err
 			}
 		}
@@ -197,29 +203,69 @@ func (h *holdBack) Put(ctx context.Context, key string, r io.Reader, size int64,
 }
 
 // readBack reads every object in ws from st and checks its size and
-// SHA-512.
+// SHA-512, readBackParallel at once (hashing is the work; the reads are
+// mostly from the page cache or, for S3, waits on the network).
 func readBack(ctx context.Context, st store.Store, ws []written) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	ch := make(chan written)
+	for range min(readBackParallel, len(ws)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for w := range ch {
+				if err := readBackOne(ctx, st, w); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("ingest: read-back from %s: %w", st, err)
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+send:
 	for _, w := range ws {
-		if err := func() error {
-			rc, _, err := st.Get(ctx, w.key)
-			if err != nil {
-				return err
-			}
-			defer rc.Close()
-			h := sha512.New()
-			n, err := io.Copy(h, store.ContextReader(ctx, rc))
-			switch {
-			case err != nil:
-				return fmt.Errorf("read %s: %w", w.key, err)
-			case n != w.size:
-				return fmt.Errorf("%s: %w: got %d bytes, want %d", w.key, store.ErrSizeMismatch, n, w.size)
-			case hex.EncodeToString(h.Sum(nil)) != w.sha512:
-				return fmt.Errorf("%s: %w", w.key, store.ErrDigestMismatch)
-			}
-			return nil
-		}(); err != nil {
-			return fmt.Errorf("ingest: read-back from %s: %w", st, err)
+		select {
+		case ch <- w:
+		case <-ctx.Done():
+			break send
 		}
+	}
+	close(ch)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
+}
+
+// readBackParallel bounds the objects read back at once.
+const readBackParallel = 4
+
+func readBackOne(ctx context.Context, st store.Store, w written) error {
+	rc, _, err := st.Get(ctx, w.key)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha512.New()
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	n, err := io.CopyBuffer(h, store.ContextReader(ctx, rc), *bp)
+	switch {
+	case err != nil:
+		return fmt.Errorf("read %s: %w", w.key, err)
+	case n != w.size:
+		return fmt.Errorf("%s: %w: got %d bytes, want %d", w.key, store.ErrSizeMismatch, n, w.size)
+	case hex.EncodeToString(h.Sum(nil)) != w.sha512:
+		return fmt.Errorf("%s: %w", w.key, store.ErrDigestMismatch)
 	}
 	return nil
 }

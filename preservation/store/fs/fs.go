@@ -12,6 +12,9 @@
 //     is fsynced, made read-only and hard-linked to its key (link(2) never
 //     replaces an existing file, so racing writers cannot overwrite each
 //     other), and every directory created or changed on the way is fsynced.
+//     Directory fsyncs use group commit: a Put waits for an fsync of its
+//     directory that started after its link, and concurrent Puts into one
+//     directory share it.
 //     The file system must support hard links.
 //   - A file system cannot hold "a/b" both as a file and as a directory; the
 //     later of two such keys is refused with store.ErrKeyConflict.
@@ -48,6 +51,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/magazin-archiv/magazin/preservation/store"
@@ -59,6 +63,7 @@ const tmpDir = ".tmp"
 // Store is a store.Store in a local directory.
 type Store struct {
 	root string
+	dirs *dirSyncer
 }
 
 var (
@@ -82,7 +87,7 @@ func New(dir string) (*Store, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("fs store: %s is not a directory", root)
 	}
-	return &Store{root: root}, nil
+	return &Store{root: root, dirs: newDirSyncer()}, nil
 }
 
 // Init creates dir (with its parents) if it is missing and opens the store
@@ -213,7 +218,7 @@ func (s *Store) link(ctx context.Context, tmp string, info store.Info) (store.In
 		}
 		err = os.Link(tmp, target)
 		if err == nil {
-			if err = syncDir(filepath.Dir(target)); err != nil {
+			if err = s.dirs.sync(filepath.Dir(target)); err != nil {
 				break
 			}
 			return info, nil
@@ -253,7 +258,7 @@ func (s *Store) mkdirs(dir string) error {
 		err := os.Mkdir(cur, 0o755)
 		switch {
 		case err == nil:
-			if err := syncDir(parent); err != nil {
+			if err := s.dirs.sync(parent); err != nil {
 				return err
 			}
 		case errors.Is(err, iofs.ErrExist):
@@ -269,6 +274,74 @@ func (s *Store) mkdirs(dir string) error {
 		}
 	}
 	return nil
+}
+
+// dirSyncer makes entries created in a directory durable with group
+// commit: a caller waits for an fsync of the directory that started after
+// its call, and concurrent callers share it. Concurrent Puts into one
+// directory (the files of an AIP, written in parallel) so cost one
+// directory fsync per round instead of one each, and each Put still
+// returns only when its own entry is durable.
+type dirSyncer struct {
+	mu    sync.Mutex
+	dirs  map[string]*dirSync
+	fsync func(dir string) error // syncDir; tests replace it
+}
+
+// dirSync is the state of one directory: syncs are numbered in the order
+// they start; one runs at a time.
+type dirSync struct {
+	cond      *sync.Cond
+	running   bool
+	started   uint64 // number of the last fsync started
+	completed uint64 // number of the last fsync completed
+	errs      map[uint64]error
+	users     int // callers holding this state
+}
+
+func newDirSyncer() *dirSyncer { return &dirSyncer{dirs: map[string]*dirSync{}, fsync: syncDir} }
+
+// sync returns when an fsync of dir that started after the call has
+// completed, with that fsync's error.
+func (s *dirSyncer) sync(dir string) error {
+	s.mu.Lock()
+	d := s.dirs[dir]
+	if d == nil {
+		d = &dirSync{cond: sync.NewCond(&s.mu), errs: map[uint64]error{}}
+		s.dirs[dir] = d
+	}
+	d.users++
+	defer func() {
+		d.users--
+		if d.users == 0 && !d.running {
+			delete(s.dirs, dir)
+		}
+		s.mu.Unlock()
+	}()
+	// The first fsync numbered above the one started so far begins after
+	// this call (a running one may have read the directory before our
+	// entry was made).
+	ticket := d.started + 1
+	for d.completed < ticket {
+		if d.running {
+			d.cond.Wait()
+			continue
+		}
+		d.running = true
+		d.started++
+		n := d.started
+		s.mu.Unlock()
+		err := s.fsync(dir)
+		s.mu.Lock()
+		d.running = false
+		d.completed = n
+		if err != nil {
+			d.errs[n] = err
+		}
+		delete(d.errs, n-64) // nobody waits for an fsync that old
+		d.cond.Broadcast()
+	}
+	return d.errs[ticket]
 }
 
 // syncDir fsyncs a directory so that entries created in it are durable.
