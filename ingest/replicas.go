@@ -53,10 +53,8 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err erro
 	}()
 	for i, st := range in.stores {
 		holds[i] = newHoldBack(st, objs)
-		for _, o := range objs {
-			if err := o.Write(ctx, holds[i], writeParallel); err != nil {
-				return err
-			}
+		if err := writeObjects(ctx, holds[i], objs); err != nil {
+			return err
 		}
 	}
 	for _, h := range holds {
@@ -78,6 +76,58 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err erro
 		}
 	}
 	return nil
+}
+
+// objectParallel is the number of objects written to a store at once:
+// each object's files go in its own crash-safe order (aip.Object.Write),
+// and the objects of one submission (one per Akte of an xdomea transfer)
+// need not wait for each other's fsyncs.
+const objectParallel = 4
+
+// writeObjects writes objs into st, objectParallel at once, and returns
+// the first error (the others are cancelled).
+func writeObjects(ctx context.Context, st store.Store, objs []*aip.Object) error {
+	if len(objs) == 1 {
+		return objs[0].Write(ctx, st, writeParallel)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	ch := make(chan *aip.Object)
+	for range min(objectParallel, len(objs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range ch {
+				if err := o.Write(ctx, st, writeParallel); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+						cancel()
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+send:
+	for _, o := range objs {
+		select {
+		case ch <- o:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(ch)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 // rollback removes from every store what replicate put there of the
