@@ -4,8 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha512"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -496,3 +500,63 @@ func fsWalkFiles(fsys fs.FS, f func(name string, data []byte)) error {
 }
 
 func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
+
+// reportingFS hands out files that report a SHA-512 of their own
+// (SHA512Reporter), as the fixity audit's files do: the true one, or a
+// wrong one for names ending in lie.
+type reportingFS struct {
+	fs.FS
+	lie     string
+	reports *int
+}
+
+func (r reportingFS) Open(name string) (fs.File, error) {
+	f, err := r.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &reportingFile{File: f, h: sha512.New(), lie: r.lie != "" && strings.HasSuffix(name, r.lie), reports: r.reports}, nil
+}
+
+func (r reportingFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(r.FS, name) }
+
+type reportingFile struct {
+	fs.File
+	h       hash.Hash
+	done    bool
+	lie     bool
+	reports *int
+}
+
+func (f *reportingFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	f.h.Write(p[:n])
+	f.done = err == io.EOF
+	return n, err
+}
+
+func (f *reportingFile) SHA512() (string, bool) {
+	*f.reports++
+	if f.lie {
+		return strings.Repeat("0", 128), f.done
+	}
+	return hex.EncodeToString(f.h.Sum(nil)), f.done
+}
+
+// The validator takes the SHA-512 of a content file from a file that
+// reports it instead of hashing it again, and still compares it.
+func TestValidateObjectUsesReportedSHA512(t *testing.T) {
+	dir := t.TempDir()
+	writeTestObject(t, dir, "urn:uuid:6f0b1c0e-5d7a-4c3e-9a57-1b1e8c7d2f10", testFiles, nil)
+	n := 0
+	if res := ValidateObject(t.Context(), reportingFS{FS: os.DirFS(dir), reports: &n}, "."); !res.Valid() {
+		t.Fatalf("honest reports: errors %v", res.Errors)
+	}
+	if n == 0 {
+		t.Fatal("the validator asked no file for its SHA-512")
+	}
+	res := ValidateObject(t.Context(), reportingFS{FS: os.DirFS(dir), lie: "METS.xml", reports: &n}, ".")
+	if !slices.Contains(codesOf(res.Errors), "E092") {
+		t.Errorf("a wrong reported digest: errors %v, want E092", res.Errors)
+	}
+}
