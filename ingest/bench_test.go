@@ -60,7 +60,15 @@ var mixedTransfers = []struct {
 // hash, identify, check formats, build, write durably, read back, catalog.
 // 200x64KiB and 8x8MiB are random bytes (unidentified, unchecked);
 // 2000small and 4x32MiB are the mixed formats of make bench.
+//
+// MAGAZIN_BENCH_TRANSFER=DIR runs only BenchmarkIngest/given, an ingest
+// of DIR (e.g. written by `go run ./internal/tools/bench -child small -n
+// 10000 -dir DIR`), so that a CPU profile shows the ingest alone.
 func BenchmarkIngest(b *testing.B) {
+	if dir := os.Getenv("MAGAZIN_BENCH_TRANSFER"); dir != "" {
+		b.Run("given", func(b *testing.B) { benchIngest(b, dir) })
+		return
+	}
 	for _, m := range mixedTransfers {
 		b.Run(m.name, func(b *testing.B) {
 			src := filepath.Join(b.TempDir(), "transfer")
@@ -94,7 +102,7 @@ func benchIngest(b *testing.B, src string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		cat, err := catalog.Open("", nil)
+		cat, err := catalog.Open(filepath.Join(b.TempDir(), "catalog"), nil) // on disk, as in production
 		if err != nil {
 			b.Fatal(err)
 		}
