@@ -83,7 +83,8 @@ func logf(format string, args ...any) {
 
 // timed is one measured process.
 type timed struct {
-	sec    float64
+	sec    float64 // wall time
+	cpu    float64 // user + system time of the process and its children
 	rssKiB int64
 	stdout string
 }
@@ -100,6 +101,7 @@ func runTimed(ctx context.Context, name string, args ...string) (timed, error) {
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 			t.rssKiB = ru.Maxrss
 		}
+		t.cpu = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	}
 	if err != nil {
 		return t, fmt.Errorf("%s %s: %w\n%s%s", name, strings.Join(args, " "), err, stdout.String(), stderr.String())
@@ -121,6 +123,8 @@ type dataset struct {
 type ingestFigures struct {
 	ds                       dataset
 	sha, cp, sf, base        float64
+	baseCPU, magazinCPU      float64 // CPU seconds of the best runs
+	auditCPU, auditSHACPU    float64
 	magazin                  float64
 	rssKiB                   int64
 	dataDir                  string // the store of the last magazin run (kept for the audit)
@@ -300,6 +304,7 @@ func benchIngest(ctx context.Context, work, mag, sfb string, ds dataset, runs in
 		base := sha.sec + cp.sec + sf.sec
 		if r == 0 || base < f.base {
 			f.sha, f.cp, f.sf, f.base = sha.sec, cp.sec, sf.sec, base
+			f.baseCPU = sha.cpu + cp.cpu + sf.cpu
 		}
 		logf("%s: run %d of %d: magazin", ds.name, r+1, runs)
 		dd := filepath.Join(work, fmt.Sprintf("data-%s-%d", strings.Fields(ds.name)[0], r))
@@ -308,7 +313,7 @@ func benchIngest(ctx context.Context, work, mag, sfb string, ds dataset, runs in
 			return f, err
 		}
 		if r == 0 || m.sec < f.magazin {
-			f.magazin, f.rssKiB = m.sec, m.rssKiB
+			f.magazin, f.rssKiB, f.magazinCPU = m.sec, m.rssKiB, m.cpu
 		}
 		if f.dataDir != "" {
 			os.RemoveAll(f.dataDir)
@@ -334,10 +339,10 @@ func benchAudit(ctx context.Context, mag string, f *ingestFigures, runs int) err
 			return err
 		}
 		if r == 0 || sha.sec < f.auditSHASec {
-			f.auditSHASec = sha.sec
+			f.auditSHASec, f.auditSHACPU = sha.sec, sha.cpu
 		}
 		if r == 0 || a.sec < f.auditSec {
-			f.auditSec, f.auditRSSKiB = a.sec, a.rssKiB
+			f.auditSec, f.auditRSSKiB, f.auditCPU = a.sec, a.rssKiB, a.cpu
 		}
 	}
 	return nil

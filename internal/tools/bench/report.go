@@ -52,10 +52,12 @@ func (r *report) markdown() string {
 	p("")
 	p("## Goals (issue 11)")
 	p("")
+	p("Goals are judged on wall time, as the issue states them; the CPU-time ratio is given too.")
+	p("")
 	p("| goal | figure | |")
 	p("|---|---|---|")
 	for _, f := range r.ingest {
-		p("| ingest of %s ≤ %.1f × baseline | %.2f × | %s |", f.ds.name, goalIngestRatio, f.ratio(), mark(f.ratio() <= goalIngestRatio))
+		p("| ingest of %s ≤ %.1f × baseline | %.2f × (CPU time %.2f ×) | %s |", f.ds.name, goalIngestRatio, f.ratio(), f.magazinCPU/f.baseCPU, mark(f.ratio() <= goalIngestRatio))
 	}
 	for _, f := range r.ingest {
 		if f.ds.small {
@@ -64,7 +66,7 @@ func (r *report) markdown() string {
 	}
 	for _, f := range r.ingest {
 		a := f.auditSec / f.auditSHASec
-		p("| audit of the stored %s ≤ %.1f × `sha512sum` | %.2f × | %s |", f.ds.name, goalAuditRatio, a, mark(a <= goalAuditRatio))
+		p("| audit of the stored %s ≤ %.1f × `sha512sum` | %.2f × (CPU time %.2f ×) | %s |", f.ds.name, goalAuditRatio, a, f.auditCPU/f.auditSHACPU, mark(a <= goalAuditRatio))
 	}
 	for _, s := range r.search {
 		n := thousands(s.build.Units) + " units"
@@ -106,6 +108,15 @@ func (r *report) markdown() string {
 			f.base, f.magazin, f.ratio(), f.filesPerSec(), float64(f.ds.bytes)/1e6/f.magazin, rss(f.rssKiB))
 	}
 	p("")
+	p("CPU time (user + system, of the process and its children) of the same runs; on a shared machine it says more")
+	p("about the work done than wall time, which includes waiting for the CPU (and for fsync):")
+	p("")
+	p("| data set | baseline CPU | magazin CPU | ratio |")
+	p("|---|---|---|---|")
+	for _, f := range r.ingest {
+		p("| %s | %.2f s | %.2f s | %.2f × |", f.ds.name, f.baseCPU, f.magazinCPU, f.magazinCPU/f.baseCPU)
+	}
+	p("")
 	p("## xdomea 0503")
 	p("")
 	p("A generated xdomea 3.0.0 Aussonderung.Aussonderung.0503 with %s documents (20 per Akte, one primary file of", thousands(r.xdomeaDocs))
@@ -116,10 +127,11 @@ func (r *report) markdown() string {
 	p("")
 	p("`magazin --data D audit` of the store written by the ingest above against `sha512sum` of every stored file.")
 	p("")
-	p("| store of | stored bytes | sha512sum | magazin audit | ratio | peak RSS |")
-	p("|---|---|---|---|---|---|")
+	p("| store of | stored bytes | sha512sum | magazin audit | ratio | CPU sha512sum | CPU audit | CPU ratio | peak RSS |")
+	p("|---|---|---|---|---|---|---|---|---|")
 	for _, f := range r.ingest {
-		p("| %s | %s | %.2f s | %.2f s | %.2f × | %s |", f.ds.name, mb(f.storedBytes), f.auditSHASec, f.auditSec, f.auditSec/f.auditSHASec, rss(f.auditRSSKiB))
+		p("| %s | %s | %.2f s | %.2f s | %.2f × | %.2f s | %.2f s | %.2f × | %s |", f.ds.name, mb(f.storedBytes), f.auditSHASec, f.auditSec,
+			f.auditSec/f.auditSHASec, f.auditSHACPU, f.auditCPU, f.auditCPU/f.auditSHACPU, rss(f.auditRSSKiB))
 	}
 	p("")
 	p("## Finding-aid index (access/search, bleve on disk)")
@@ -144,6 +156,10 @@ func (r *report) markdown() string {
 	}
 	p("The hand-recorded 2.5-million-unit figures of the older Go benchmarks are in docs/benchmarks-search.md.")
 	p("")
+	p("## What ingest does per file, and where the time goes")
+	p("")
+	p(notes)
+	p("")
 	p("## Where ingest spends its time")
 	p("")
 	p("CPU profile of an in-process ingest of the 2,000 small files above (BenchmarkIngest in package ingest, on-disk")
@@ -155,3 +171,34 @@ func (r *report) markdown() string {
 	p("```")
 	return b.String()
 }
+
+// notes explains the figures; it does not depend on them.
+const notes = `The baseline does the least an ingest must do; magazin does more, and each extra is a reason why a
+ratio is above 1:
+
+- **One read per file.** A file of up to 1 MiB is read into memory once; SHA-512 (and declared digests, and the
+  virus scanner's stream) are computed from that read, and identification (identify.IdentifyBytes) and format
+  validation (formatcheck.CheckReaderAt) work on the same bytes. A larger file is streamed through the hashes
+  (1 MiB reads); identification reads its first and last 64 KiB and validation reads what it needs from the open
+  file, both from the page cache. Files are scanned by a pool of one worker per core.
+- **Validation is extra work the baseline does not do**: JPEG and PNG files are decoded completely, XML parsed,
+  PDFs parsed by pdfcpu, every ZIP member decompressed for its CRC. For the small files this is about as much CPU
+  as identification.
+- **Writing is verified twice**: the fs store hashes what it writes (store.Put checks size and SHA-512 against
+  the digest of the scan, so a file changed after the scan is refused), and ingest reads every stored file back
+  and hashes it again before the catalog learns of the AIP. Together with the scan that is three SHA-512 passes
+  per byte against the baseline's one; they run on both cores, sha512sum on one.
+- **Durability**: every stored file is fsynced before it is linked to its key, and its directory after; the
+  directory fsyncs of concurrent writes are shared (group commit in store/fs), 16 files are written at once and
+  4 objects (AIPs) of a submission at once, so the file system commits many of them in one journal transaction.
+  cp -r of the baseline fsyncs nothing. One syncfs(2) per batch would be cheaper still, but syncfs reports a
+  writeback error only once per open descriptor, so with a shared descriptor an error could be reported to
+  another writer than the one whose data was lost; the store keeps per-file fsync.
+- **Metadata**: METS, PREMIS, description and OCFL inventories per AIP, the catalog record and the finding-aid
+  index entries of its units.
+- **Audit** hashes every stored file once: the OCFL validator takes the SHA-512 of each content file from the
+  audit's reader (aip.SHA512Reporter) instead of computing it a second time; objects are audited one after
+  the other, like sha512sum's single thread.
+
+The machine is shared: the load average above says how much else ran. Baseline and magazin of one data set run
+back to back and alternate between runs, so their ratio is fairer than either time.`
