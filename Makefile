@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 DATA     ?= ./magazin-data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build test test-short run bench lint fmt vet imports tidy soak fuzz clean
+.PHONY: all build test test-short run bench lint fmt vet imports tidy soak soak-rel fuzz clean
 
 all: build
 
@@ -42,11 +42,20 @@ vet:
 imports:
 	$(GO) test -count=1 -run 'TestImportDirection|TestCheckImportRules' .
 
+# Every fuzz target in turn, FUZZTIME each (one worker; a crasher lands in
+# the package's testdata/fuzz/ and fails the run). The seed corpora run as
+# ordinary tests in `make test`.
+FUZZTIME ?= 10m
 fuzz:
-	./scripts/fuzz.sh 30s
+	./scripts/fuzz.sh $(FUZZTIME)
 
 soak:
 	./scripts/fuzz.sh 5m
+
+# The long reliability tests (docs/reliability.md): the bit-rot campaign
+# with 1,000 damaged objects.
+soak-rel:
+	MAGAZIN_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestBitRotCampaign' ./preservation/fixity/
 
 clean:
 	rm -rf bin
