@@ -516,6 +516,12 @@ func (a *auditor) parseHead(ctx context.Context, root string, c *copyState) (*he
 	if err != nil {
 		return nil, fmt.Errorf("inventory sidecar: %w", err)
 	}
+	return headFrom(root, raw, side, c.i)
+}
+
+// headFrom checks the root inventory raw against the sidecar side and the
+// object root.
+func headFrom(root string, raw, side []byte, store int) (*head, error) {
 	digest := sha512hex(raw)
 	if f := strings.Fields(string(side)); len(f) != 2 || f[1] != "inventory.json" || !strings.EqualFold(f[0], digest) {
 		return nil, errors.New("the sidecar does not match the root inventory")
@@ -534,7 +540,31 @@ func (a *auditor) parseHead(ctx context.Context, root string, c *copyState) (*he
 	if n == 0 || inv.Versions[inv.Head] == nil {
 		return nil, fmt.Errorf("head %q is not a version of the inventory", inv.Head)
 	}
-	return &head{inv: inv, raw: raw, digest: digest, sidecar: side, version: n, store: c.i}, nil
+	return &head{inv: inv, raw: raw, digest: digest, sidecar: side, version: n, store: store}, nil
+}
+
+// borrowHeads gives a copy whose root inventory its own sidecar does not
+// confirm the head that another copy's sidecar confirms: with two
+// replicas, one may have lost the root inventory and the other its
+// sidecar, and each intact file still confirms the other. The copy keeps
+// its error (AIP_INCOMPLETE) until it is repaired.
+func borrowHeads(root string, copies []*copyState) {
+	for _, c := range copies {
+		raw, ok := c.obs.captured["inventory.json"]
+		if c.head != nil || !ok {
+			continue
+		}
+		for _, s := range copies {
+			side, ok := s.obs.captured["inventory.json.sha512"]
+			if s == c || !ok {
+				continue
+			}
+			if h, err := headFrom(root, raw, side, c.i); err == nil {
+				c.head = h
+				break
+			}
+		}
+	}
 }
 
 func versionNumber(v string) int {
@@ -611,6 +641,13 @@ func (a *auditor) reference(copies []*copyState, exp *preservation.AIP) (*head, 
 		return nil, preservation.Problems{{Code: "AIP_DIVERGENT", Severity: preservation.SeverityError,
 			Message: fmt.Sprintf("the copies hold different inventories of version v%d (%s); not repaired", top, strings.Join(where, " / "))}}
 	}
+	// Copies of the same inventory whose sidecars differ only in the
+	// letter case of the digest: the canonical sidecar is the reference.
+	for _, h := range groups[best[0]] {
+		if bytes.Equal(h.sidecar, canonicalSidecar(h.digest)) {
+			return h, nil
+		}
+	}
 	return groups[best[0]][0], nil
 }
 
@@ -672,21 +709,38 @@ func expectations(ref *head, copies []*copyState) map[string]string {
 }
 
 // consensus returns the digests of a version inventory and its sidecar
-// that every copy holding a matching pair agrees on (and, if inv is given,
-// whose inventory has that digest).
+// that every matching pair agrees on (and, if inv is given, whose inventory
+// has that digest). A pair may be made of the inventory of one copy and the
+// sidecar of another: with two replicas, one may have lost the inventory
+// and the other the sidecar, and each intact file still confirms the other.
 func consensus(copies []*copyState, invRel, sideRel, inv string) (string, string, bool) {
 	type pair struct{ inv, side string }
 	seen := map[pair]bool{}
 	for _, c := range copies {
 		d, ok := c.obs.digests[invRel]
-		sb, ok2 := c.obs.captured[sideRel]
-		if !ok || !ok2 || (inv != "" && d != inv) {
+		if !ok || (inv != "" && d != inv) {
 			continue
 		}
-		if f := strings.Fields(string(sb)); len(f) != 2 || f[1] != "inventory.json" || !strings.EqualFold(f[0], d) {
-			continue
+		for _, s := range copies {
+			sb, ok := s.obs.captured[sideRel]
+			if !ok {
+				continue
+			}
+			if f := strings.Fields(string(sb)); len(f) != 2 || f[1] != "inventory.json" || !strings.EqualFold(f[0], d) {
+				continue
+			}
+			seen[pair{d, sha512hex(sb)}] = true
 		}
-		seen[pair{d, sha512hex(sb)}] = true
+	}
+	if len(seen) > 1 {
+		// Sidecars that differ only in the letter case of the digest
+		// both confirm the inventory; the one magazin writes is the
+		// reference.
+		for p := range seen {
+			if p.side != sha512hex(canonicalSidecar(p.inv)) {
+				delete(seen, p)
+			}
+		}
 	}
 	if len(seen) != 1 {
 		return "", "", false
@@ -695,6 +749,12 @@ func consensus(copies []*copyState, invRel, sideRel, inv string) (string, string
 		return p.inv, p.side, true
 	}
 	return "", "", false
+}
+
+// canonicalSidecar is the sidecar as aip writes it for an inventory with
+// the given SHA-512.
+func canonicalSidecar(digest string) []byte {
+	return []byte(strings.ToLower(digest) + " inventory.json\n")
 }
 
 // compare finds the files of c that do not match want, reading those the
@@ -824,6 +884,9 @@ func (a *auditor) object(ctx context.Context, root string, exp *preservation.AIP
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if !slices.ContainsFunc(copies, func(c *copyState) bool { return c.head != nil }) {
+		borrowHeads(root, copies)
 	}
 	ref, objProblems := a.reference(copies, exp)
 	var want map[string]string
