@@ -17,7 +17,7 @@ fail=0
 # Targets are found in the sources: `go test -list` would run each
 # package's TestMain (cmd/magazin builds the binary there).
 while IFS=: read -r file target; do
-  pkg="./$(dirname "$file")"
+  pkg="$(dirname "$file")"
   [[ "$target" =~ $only || "$pkg" =~ $only ]] || continue
   log="$logs/$(echo "${pkg#./}" | tr / _)_${target}.log"
   start=$(date +%s)

@@ -112,7 +112,7 @@ func (s *Store) Repair(ctx context.Context, key string, r io.Reader, size int64,
 			info.SHA512 = sha512
 			return info, &iofs.PathError{Op: "repair", Path: key, Err: store.ErrIntact}
 		}
-		if isLocal(err) {
+		if isLocal(ctx, err) {
 			return store.Info{}, &iofs.PathError{Op: "repair", Path: key, Err: err}
 		}
 		return store.Info{}, s.pathError(ctx, "repair", key, err)
@@ -206,7 +206,7 @@ func (s *Store) Replace(ctx context.Context, key, old string, r io.Reader, size 
 			return info, nil
 		case refused != nil:
 			return store.Info{}, refused
-		case isLocal(err):
+		case isLocal(ctx, err):
 			return store.Info{}, &iofs.PathError{Op: "replace", Path: key, Err: err}
 		case code(err) == "PreconditionFailed":
 			return store.Info{}, changed

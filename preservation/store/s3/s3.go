@@ -499,7 +499,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 		info, crc, err = s.putMultipart(ctx, key, v, size, opts, create, nil)
 	}
 	if err != nil {
-		if isLocal(err) {
+		if isLocal(ctx, err) {
 			return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
 		}
 		// The key may have been taken meanwhile (PreconditionFailed), or
@@ -515,11 +515,13 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	return store.Info{Key: key, Size: size, SHA512: sha512, Modified: info.LastModified}, nil
 }
 
-// isLocal reports errors that arose on this side (the content, the context)
-// rather than from the server.
-func isLocal(err error) bool {
+// isLocal reports errors that arose on this side (the content, the
+// caller's context) rather than from the server. A timeout of the HTTP
+// client (a server that does not answer) also matches
+// context.DeadlineExceeded; it is local only when ctx has ended.
+func isLocal(ctx context.Context, err error) bool {
 	return errors.Is(err, store.ErrDigestMismatch) || errors.Is(err, store.ErrSizeMismatch) ||
-		(code(err) == "" && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))) ||
+		(code(err) == "" && ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))) ||
 		errors.As(err, new(*readError))
 }
 
