@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
+	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"syscall"
@@ -86,5 +88,43 @@ func TestNoServerIsUnavailable(t *testing.T) {
 			t.Errorf("List: err = %v, want unavailable", err)
 		}
 		break
+	}
+}
+
+// A server that takes requests but never answers makes the HTTP client
+// time out. That timeout matches context.DeadlineExceeded, yet it is the
+// server's failure, not the end of the caller's context: every operation,
+// Put included, reports the store unavailable, so that package retry waits.
+func TestNoAnswerIsUnavailable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(io.Discard, c) }() // reads the request, never answers
+		}
+	}()
+	s, err := New(Config{Endpoint: l.Addr().String(), Bucket: "bucket", AccessKey: "k", SecretKey: "secret-key", Attempts: 1,
+		Transport: &http.Transport{ResponseHeaderTimeout: 200 * time.Millisecond}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	_, err = s.Stat(ctx, "k")
+	if !errors.Is(err, store.ErrUnavailable) || !store.IsTransient(err) {
+		t.Errorf("Stat: err = %v, want unavailable", err)
+	}
+	data := []byte("x")
+	sum := sha512.Sum512(data)
+	_, err = s.Put(ctx, "k", bytes.NewReader(data), 1, hex.EncodeToString(sum[:]))
+	if !errors.Is(err, store.ErrUnavailable) || !store.IsTransient(err) {
+		t.Errorf("Put: err = %v, want unavailable", err)
 	}
 }
