@@ -26,6 +26,12 @@ type node struct {
 // maxDepth bounds element nesting; real messages nest some 20 levels.
 const maxDepth = 256
 
+// maxAttr bounds an attribute value. xdomea's attributes are code list
+// URIs and versions of some dozen bytes; a huge one would only be copied
+// again by every later step (a 64 MiB attribute cost 800 MiB of heap in
+// an ingest).
+const maxAttr = 64 << 10
+
 // parseTree parses well-formed XML into a tree. It accepts exactly one
 // root element.
 func parseTree(data []byte) (*node, error) {
@@ -63,6 +69,11 @@ func parseTree(data []byte) (*node, error) {
 			}
 			if len(stack) >= maxDepth {
 				return nil, fmt.Errorf("elements nest deeper than %d levels", maxDepth)
+			}
+			for _, a := range t.Attr {
+				if len(a.Value) > maxAttr {
+					return nil, fmt.Errorf("attribute %s of element %s is longer than %d bytes", a.Name.Local, t.Name.Local, maxAttr)
+				}
 			}
 			stack = append(stack, n)
 			texts = append(texts, nil)
