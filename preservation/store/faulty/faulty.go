@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -111,7 +112,7 @@ func Start(target string, rule Rule) (*Proxy, error) {
 			pr.Out.Host = pr.In.Host // the signature covers the Host header
 		},
 		FlushInterval: -1,
-		ErrorLog:      nil,
+		ErrorLog:      quiet,
 		ModifyResponse: func(resp *http.Response) error {
 			switch faultOf(resp.Request.Context()) {
 			case ResetResponse:
@@ -132,7 +133,7 @@ func Start(target string, rule Rule) (*Proxy, error) {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 		},
 	}
-	p.srv = &http.Server{Handler: p, ErrorLog: nil}
+	p.srv = &http.Server{Handler: p, ErrorLog: quiet}
 	go p.srv.Serve(ln)
 	return p, nil
 }
@@ -172,6 +173,10 @@ func (p *Proxy) Close() error {
 	}
 	return nil
 }
+
+// quiet discards the proxy's and the server's complaints about the
+// connections it breaks on purpose.
+var quiet = log.New(io.Discard, "", 0)
 
 type faultKey struct{}
 
