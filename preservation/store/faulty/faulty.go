@@ -111,6 +111,9 @@ func Start(target string, rule Rule) (*Proxy, error) {
 			pr.SetURL(u)
 			pr.Out.Host = pr.In.Host // the signature covers the Host header
 		},
+		// A connection to the server is never reused: a broken answer
+		// must not leave anything behind for the next request.
+		Transport:     &http.Transport{DisableKeepAlives: true},
 		FlushInterval: -1,
 		ErrorLog:      quiet,
 		ModifyResponse: func(resp *http.Response) error {

@@ -34,7 +34,11 @@ func TestFaults(t *testing.T) {
 	p.Hold = 300 * time.Millisecond
 	client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 2 * time.Second}}
 	do := func(method string) (*http.Response, []byte, error) {
-		req, _ := http.NewRequest(method, "http://"+p.Addr()+"/bucket/key", bytes.NewReader(body))
+		var content io.Reader
+		if method == http.MethodPut {
+			content = bytes.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, "http://"+p.Addr()+"/bucket/key", content)
 		resp, err := client.Do(req)
 		if err != nil {
 			return nil, nil, err
