@@ -14,10 +14,15 @@
 // rises, so a rebuild (AIPs first, then the journal) ends where the live
 // catalog is. Schema 2 added it.
 //
+// Beside the cache, the keyspace "ops/" holds operational records of the
+// machine (the daemon's job queue, sent replies, agency API tokens): see
+// PutRecord. Rebuild keeps them and Dump leaves them out.
+//
 // A Catalog is safe for concurrent use.
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -323,16 +328,28 @@ type Stats struct {
 // Rebuild empties the catalog and refills it from the stores alone: every
 // complete OCFL object in any store, and the journal of the first store.
 // Incomplete objects (a write interrupted before its root sidecar) are
-// counted and logged, never listed.
+// counted and logged, never listed. Operational records (PutRecord: the
+// job queue and its kin) are kept as they are.
 func (c *Catalog) Rebuild(ctx context.Context, stores []store.Store, progress preservation.Progress) (Stats, error) {
 	var st Stats
 	if progress == nil {
 		progress = preservation.NoProgress{}
 	}
+	ops, err := c.opsRecords()
+	if err != nil {
+		return st, fmt.Errorf("catalog: %w", err)
+	}
 	if err := c.db.DropAll(); err != nil {
 		return st, fmt.Errorf("catalog: drop: %w", err)
 	}
-	if err := c.db.Update(func(txn *badger.Txn) error { return txn.Set([]byte(keySchema), []byte(SchemaVersion)) }); err != nil {
+	if err := c.db.Update(func(txn *badger.Txn) error {
+		for k, v := range ops {
+			if err := txn.Set([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return txn.Set([]byte(keySchema), []byte(SchemaVersion))
+	}); err != nil {
 		return st, fmt.Errorf("catalog: %w", err)
 	}
 	seen := map[string]bool{}
@@ -381,13 +398,17 @@ func (c *Catalog) Rebuild(ctx context.Context, stores []store.Store, progress pr
 	return st, nil
 }
 
-// Dump returns every record as key → value, for comparing catalogs.
+// Dump returns every record as key → value, for comparing catalogs;
+// operational records (PutRecord) are left out.
 func (c *Catalog) Dump(ctx context.Context) (map[string]string, error) {
 	out := map[string]string{}
 	err := c.db.View(func(txn *badger.Txn) error {
 		it := txn.NewIterator(badger.DefaultIteratorOptions)
 		defer it.Close()
 		for it.Rewind(); it.Valid(); it.Next() {
+			if bytes.HasPrefix(it.Item().Key(), []byte(prefixOps)) {
+				continue
+			}
 			v, err := it.Item().ValueCopy(nil)
 			if err != nil {
 				return err
