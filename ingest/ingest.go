@@ -96,6 +96,7 @@ type Ingester struct {
 	profiles []profiles.Profile
 	log      *slog.Logger
 	indexer  Indexer
+	intents  IntentLog
 	now      func() time.Time
 }
 
@@ -250,6 +251,15 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			return nil, err
 		}
 		if !ok {
+			a, err := in.adopt(ctx, fp)
+			if err != nil {
+				return nil, err
+			}
+			if a != nil {
+				res.AIPs = append(res.AIPs, a)
+				res.Existing++
+				continue
+			}
 			fresh = append(fresh, g)
 			continue
 		}
@@ -280,6 +290,11 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			return nil, err
 		}
 		objs = append(objs, built{a, obj, g.existing})
+		if in.intents != nil {
+			if err := in.intents.RecordIntent(ctx, a.Fingerprint, string(a.ID)); err != nil {
+				return nil, fmt.Errorf("ingest: %w", err)
+			}
+		}
 	}
 	// Every replica gets every object and is read back before anything
 	// becomes visible, in storage or in the catalog.

@@ -13,6 +13,8 @@
 //   - Replies are written atomically (temp file, rename) into the reply
 //     directory: the agency's outbox, else the data dir's outbox. Every
 //     reply valid against the schema of the incoming message's version.
+//   - With a ReplyLog, a reply the log says was sent is not written again
+//     (the daemon's jobs use it, so a resumed job sends no reply twice).
 //   - A rejected transfer is still answered with a 0506 naming the failed
 //     objects where the version allows it and the message could be read.
 package aussonderung
@@ -71,6 +73,18 @@ type Service struct {
 	Archive xdomea.Kontakt
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Replies, when set, records the replies sent, so that a message
+	// handled again (a job resumed after a crash) does not send a reply
+	// twice.
+	Replies ReplyLog
+}
+
+// ReplyLog remembers the replies sent for one received message.
+type ReplyLog interface {
+	// Sent reports whether the reply name was sent already (to path).
+	Sent(ctx context.Context, name, path string) (bool, error)
+	// RecordSent records that the reply name was written to path.
+	RecordSent(ctx context.Context, name, path string) error
 }
 
 // Outcome is what happened to one received message.
@@ -426,6 +440,17 @@ func (s *Service) reply(ctx context.Context, m *xdomea.Message, replyDir, name s
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("aussonderung: reply dir: %w", err)
 	}
+	dst := filepath.Join(dir, name)
+	if s.Replies != nil {
+		sent, err := s.Replies.Sent(ctx, name, dst)
+		if err != nil {
+			return "", fmt.Errorf("aussonderung: reply log: %w", err)
+		}
+		if sent {
+			s.log().Info("reply sent before; not sent again", "reply", name)
+			return dst, nil
+		}
+	}
 	if _, err := s.put(ctx, "xdomea/"+m.Kopf.ProzessID+"/"+name, b); err != nil {
 		s.log().Warn("keeping the reply failed", "err", err)
 	}
@@ -444,10 +469,14 @@ func (s *Service) reply(ctx context.Context, m *xdomea.Message, replyDir, name s
 		return "", err
 	}
 	tmp.Close()
-	dst := filepath.Join(dir, name)
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		os.Remove(tmp.Name())
 		return "", err
+	}
+	if s.Replies != nil {
+		if err := s.Replies.RecordSent(ctx, name, dst); err != nil {
+			return "", fmt.Errorf("aussonderung: reply log: %w", err)
+		}
 	}
 	return dst, nil
 }
