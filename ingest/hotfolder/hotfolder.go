@@ -2,11 +2,14 @@
 // hands each completely copied file to a handler exactly once.
 //
 // Contract:
-//   - A file is picked up only when its size and modification time have not
-//     changed for the settle time across polls, so files still being copied
-//     are left alone. Hidden files and names ending in .tmp, .part, .partial
-//     or .crdownload are never picked up, so agencies can copy under a
-//     temporary name and rename.
+//   - A file is complete, and picked up, when either a marker file
+//     "<name>.done" or "<name>.ready" lies beside it (picked up at the next
+//     poll; the marker is removed once the file is claimed), or its size
+//     and modification time have not changed for the settle time across
+//     polls, so files still being copied are left alone. Hidden files,
+//     markers and names ending in .tmp, .part, .partial or .crdownload are
+//     never picked up, so agencies can copy under a temporary name and
+//     rename.
 //   - A picked-up file is first claimed: renamed into a new subdirectory of
 //     the claim directory (on the same file system) under its own name, so
 //     the agency cannot change it anymore, a restart never hands it over
@@ -14,8 +17,8 @@
 //     claimed at start (a crash between claim and handling) are handed over
 //     again first: handlers must be idempotent (ingest is) and must move
 //     the claimed file away when done.
-//   - The package never deletes anything; the handler decides what happens
-//     to a claimed file.
+//   - The package deletes nothing but markers; the handler decides what
+//     happens to a claimed file.
 package hotfolder
 
 import (
@@ -87,9 +90,23 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 }
 
+// SetInboxes replaces the watched inboxes (a reload); files already
+// claimed from a dropped inbox stay where they are. Safe while Run runs.
+func (w *Watcher) SetInboxes(ins []Inbox) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.Inboxes = append([]Inbox(nil), ins...)
+}
+
+func (w *Watcher) inboxes() []Inbox {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]Inbox(nil), w.Inboxes...)
+}
+
 // Recover hands over files left in the claim directories.
 func (w *Watcher) Recover(ctx context.Context) error {
-	for _, in := range w.Inboxes {
+	for _, in := range w.inboxes() {
 		es, err := os.ReadDir(in.Claim)
 		if errors.Is(err, os.ErrNotExist) {
 			continue
@@ -130,25 +147,48 @@ func (w *Watcher) Poll(ctx context.Context) error {
 	}
 	w.mu.Unlock()
 	var errs []error
-	for _, in := range w.Inboxes {
+	for _, in := range w.inboxes() {
 		es, err := os.ReadDir(in.Dir)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("hotfolder: inbox %s: %w", in.Dir, err))
 			continue
 		}
 		sort.Slice(es, func(i, j int) bool { return es[i].Name() < es[j].Name() })
+		markers := map[string]string{}
+		for _, e := range es {
+			for _, m := range markerSuffixes {
+				if n, ok := strings.CutSuffix(e.Name(), m); ok && !e.IsDir() {
+					markers[n] = filepath.Join(in.Dir, e.Name())
+				}
+			}
+		}
 		for _, e := range es {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			name := e.Name()
-			if ignored(name) {
+			if ignored(name) || isMarker(name) {
 				continue
 			}
 			p := filepath.Join(in.Dir, name)
 			fi, err := e.Info()
 			if err != nil {
 				continue // vanished meanwhile
+			}
+			if m, ok := markers[name]; ok && fi.Mode().IsRegular() {
+				w.mu.Lock()
+				delete(w.seen, p)
+				w.mu.Unlock()
+				claimed, err := claim(in, name, now)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				if err := os.Remove(m); err != nil && !errors.Is(err, os.ErrNotExist) {
+					w.logger().Warn("marker not removed", "marker", m, "err", err)
+				}
+				w.handle(ctx, in, claimed)
+				continue
 			}
 			w.mu.Lock()
 			o, ok := w.seen[p]
@@ -200,6 +240,19 @@ func claim(in Inbox, name string, now time.Time) (string, error) {
 		return "", fmt.Errorf("hotfolder: claim %s: %w", name, err)
 	}
 	return dst, nil
+}
+
+// markerSuffixes name the marker files that say a file is complete.
+var markerSuffixes = []string{".done", ".ready"}
+
+func isMarker(name string) bool {
+	l := strings.ToLower(name)
+	for _, m := range markerSuffixes {
+		if strings.HasSuffix(l, m) {
+			return true
+		}
+	}
+	return false
 }
 
 func ignored(name string) bool {

@@ -76,3 +76,35 @@ func TestRecoverHandsOverClaimedFiles(t *testing.T) {
 		t.Errorf("recovered %v", rec.files)
 	}
 }
+
+// A marker file makes a file complete at once, before it has settled; the
+// marker itself is never handed over and is removed after the claim.
+func TestMarkerFileCompletes(t *testing.T) {
+	dir := t.TempDir()
+	in := Inbox{Agency: "LRA", Dir: filepath.Join(dir, "inbox"), Claim: filepath.Join(dir, "claimed")}
+	os.MkdirAll(in.Dir, 0o755)
+	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	rec := &recorder{}
+	w := &Watcher{Inboxes: []Inbox{in}, Settle: time.Hour, Handle: rec.handle, Now: func() time.Time { return clock }}
+	ctx := context.Background()
+	os.WriteFile(filepath.Join(in.Dir, "a_0503.zip"), []byte("a"), 0o644)
+	os.WriteFile(filepath.Join(in.Dir, "b_0503.zip"), []byte("b"), 0o644)
+	os.WriteFile(filepath.Join(in.Dir, "a_0503.zip.done"), nil, 0o644)
+	os.WriteFile(filepath.Join(in.Dir, "c_0503.zip.ready"), nil, 0o644) // its file is still missing
+	if err := w.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.files) != 1 || rec.files[0] != "a_0503.zip" {
+		t.Fatalf("picked up %v, want only the marked file", rec.files)
+	}
+	if _, err := os.Stat(filepath.Join(in.Dir, "a_0503.zip.done")); !os.IsNotExist(err) {
+		t.Error("marker left behind")
+	}
+	if _, err := os.Stat(filepath.Join(in.Dir, "c_0503.zip.ready")); err != nil {
+		t.Error("a marker without its file was removed")
+	}
+	w.Poll(ctx)
+	if len(rec.files) != 1 {
+		t.Errorf("unmarked file taken before it settled: %v", rec.files)
+	}
+}
