@@ -47,6 +47,7 @@ func globalFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "scan", Value: "required", EnvVars: []string{"MAGAZIN_SCAN"},
 			Usage: "with --clamd: required (a failed scan rejects) or optional (a failed scan warns)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-level", Value: "warn", EnvVars: []string{"MAGAZIN_LOG_LEVEL"}, Usage: "debug, info, warn or error"}),
+		altsrc.NewStringFlag(&cli.StringFlag{Name: "log-format", Value: "auto", EnvVars: []string{"MAGAZIN_LOG_FORMAT"}, Usage: "auto (text on a terminal, JSON otherwise), text or json"}),
 		altsrc.NewDurationFlag(&cli.DurationFlag{Name: "store-wait", Value: retry.DefaultMaxWait, EnvVars: []string{"MAGAZIN_STORE_WAIT"},
 			Usage: "how long to wait for a store that is down (unreachable, overloaded, disk full) before giving up; 0: until interrupted; negative: not at all (docs/stores.md)"}),
 	}
@@ -56,14 +57,82 @@ func globalFlags() []cli.Flag {
 // environment from the TOML file named by --config.
 func loadConfigFile(flags []cli.Flag) cli.BeforeFunc {
 	return func(c *cli.Context) error {
-		if c.String("config") == "" {
-			return nil
+		if c.String("config") == "" || c.Args().First() == "config" {
+			return nil // `magazin config check` reads the file itself
 		}
 		if err := altsrc.InitInputSourceWithContext(flags, altsrc.NewTomlSourceFromFlagFunc("config"))(c); err != nil {
 			return fmt.Errorf("%w: --config: %v", errUsage, err)
 		}
 		return nil
 	}
+}
+
+// loadServeConfig is loadConfigFile for the flags of `magazin serve`; it
+// first notes which of them the command line or the environment set, so
+// that a reload (SIGHUP) leaves those alone.
+func loadServeConfig(flags []cli.Flag) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		fixedByArgs = map[string]bool{}
+		for _, n := range c.FlagNames() {
+			fixedByArgs[n] = c.IsSet(n)
+		}
+		for _, n := range []string{"log-level", "log-format"} {
+			fixedByArgs[n] = flagFromArgsOrEnv(c, n)
+		}
+		return loadConfigFile(flags)(c)
+	}
+}
+
+// fixedByArgs records the flags of `magazin serve` given on the command
+// line or in the environment (they win over the file at a reload too).
+var fixedByArgs map[string]bool
+
+// flagFromArgsOrEnv reports whether a global flag was given on the
+// command line or in the environment rather than by the file.
+func flagFromArgsOrEnv(c *cli.Context, name string) bool {
+	for _, a := range os.Args[1:] {
+		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") || a == "-"+name || strings.HasPrefix(a, "-"+name+"=") {
+			return true
+		}
+	}
+	for _, f := range globalFlags() {
+		if f.Names()[0] != name {
+			continue
+		}
+		if ev, ok := f.(interface{ GetEnvVars() []string }); ok {
+			for _, v := range ev.GetEnvVars() {
+				if _, set := os.LookupEnv(v); set {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// logLevel is the level of every logger; a reload changes it.
+var logLevel = new(slog.LevelVar)
+
+// storeObserver, when set (by `magazin serve`), is told of every store
+// failure that package retry sees, for the metrics.
+var storeObserver func(retry.Event)
+
+// newLogger returns the logger for format: text on a terminal, JSON
+// otherwise (auto), or as asked.
+func newLogger(w *os.File, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: logLevel}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "auto", "":
+		if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("want auto, text or json, not %q", format)
 }
 
 // Config is what the flags say, resolved.
@@ -106,7 +175,10 @@ func configFrom(c *cli.Context) (Config, error) {
 	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return Config{}, fmt.Errorf("%w: --log-level: %v", errUsage, err)
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: lvl}))
+	logLevel.Set(lvl)
+	if cfg.Logger, err = newLogger(os.Stderr, c.String("log-format")); err != nil {
+		return Config{}, fmt.Errorf("%w: --log-format: %v", errUsage, err)
+	}
 	return cfg, nil
 }
 
@@ -141,7 +213,12 @@ func open(ctx context.Context, c *cli.Context) (*env, error) {
 			return nil, fmt.Errorf("%w: store %s: %v (for S3: run `magazin store init` first)", errUsage, location.Redact(u), err)
 		}
 		e.direct = append(e.direct, st)
-		e.stores = append(e.stores, retry.New(st, retry.Options{MaxWait: cfg.StoreWait, Logger: cfg.Logger, Notify: storeNotices(os.Stderr, cfg.StoreWait)}))
+		notify := storeNotices(os.Stderr, cfg.StoreWait)
+		if obs := storeObserver; obs != nil {
+			tell := notify
+			notify = func(ev retry.Event) { obs(ev); tell(ev) }
+		}
+		e.stores = append(e.stores, retry.New(st, retry.Options{MaxWait: cfg.StoreWait, Logger: cfg.Logger, Notify: notify}))
 	}
 	e.cat, err = catalog.Open(catalog.DefaultDir(cfg.DataDir), cfg.Logger)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,16 +10,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/magazin-archiv/magazin/ingest/aussonderung"
 	"github.com/magazin-archiv/magazin/ingest/hotfolder"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
+	"github.com/magazin-archiv/magazin/preservation/jobs"
 	"github.com/magazin-archiv/magazin/preservation/journal"
 )
 
-// startHotFolders watches the inbox of every agency with a transfer
-// directory and hands settled files to the xdomea dialogue. Handled files
-// move to DATA/received/<agency>/…; replies go to the agency's outbox.
-func startHotFolders(ctx context.Context, c *cli.Context, e *env, interval, settle time.Duration) (func(), error) {
+// agencyInboxes returns the inbox of every agency with a transfer
+// directory.
+func agencyInboxes(ctx context.Context, e *env) ([]hotfolder.Inbox, error) {
 	agencies, err := e.cat.Agencies(ctx)
 	if err != nil {
 		return nil, err
@@ -32,30 +30,37 @@ func startHotFolders(ctx context.Context, c *cli.Context, e *env, interval, sett
 		}
 		inboxes = append(inboxes, hotfolder.Inbox{Agency: a.ID, Dir: filepath.Join(a.Dir, "inbox"), Claim: filepath.Join(a.Dir, ".magazin-claimed")})
 	}
-	if len(inboxes) == 0 {
-		return func() {}, nil
-	}
-	d, err := newDialogue(c, e, journal.New(e.stores...))
+	return inboxes, nil
+}
+
+// startHotFolders watches the inbox of every agency with a transfer
+// directory and queues every settled file as a job (package jobs): an
+// xdomea message for the dialogue, else an ingest into the agency's
+// Bestand. A claimed file stays in its claim directory until its job is
+// done and then moves to DATA/received/<agency>/<job>/; replies go to the
+// agency's outbox. A file handed over again after a crash finds its job
+// (the claim path is the de-duplication key).
+func startHotFolders(ctx context.Context, d *daemon, interval, settle time.Duration) (*hotfolder.Watcher, func(), error) {
+	inboxes, err := agencyInboxes(ctx, d.e)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	log := e.cfg.Logger.With("component", "hotfolder")
+	log := d.e.cfg.Logger.With("component", "hotfolder")
 	w := &hotfolder.Watcher{Inboxes: inboxes, Interval: interval, Settle: settle, Log: log,
 		Handle: func(ctx context.Context, in hotfolder.Inbox, claimed string) error {
-			out, err := d.Receive(ctx, claimed, "")
-			if err != nil && !errors.Is(err, aussonderung.ErrNotXdomea) {
-				return err // stays claimed: retried at the next start
+			var size int64
+			if fi, err := os.Stat(claimed); err == nil {
+				size = fi.Size()
 			}
+			j, created, err := d.enqueueFile(ctx, jobs.Job{Agency: in.Agency, Source: "hotfolder", Name: filepath.Base(claimed), Path: claimed, Size: size},
+				"hotfolder/"+claimed)
 			if err != nil {
-				log.Warn("not an xdomea message; kept aside", "file", claimed, "err", err)
-			} else {
-				log.Info("message handled", "file", filepath.Base(claimed), "type", out.Type, "process", out.Process, "ok", out.OK)
+				return err // stays claimed: handed over again at the next start
 			}
-			dst := filepath.Join(e.cfg.DataDir, "received", in.Agency, filepath.Base(filepath.Dir(claimed)))
-			if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-				return err
+			if created {
+				log.Info("queued", "job", j.ID, "kind", j.Kind, "agency", in.Agency, "file", j.Name)
 			}
-			return moveDir(filepath.Dir(claimed), dst)
+			return nil
 		}}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -66,7 +71,7 @@ func startHotFolders(ctx context.Context, c *cli.Context, e *env, interval, sett
 		}
 	}()
 	log.Info("watching agency inboxes", "count", len(inboxes))
-	return func() { cancel(); <-done }, nil
+	return w, func() { cancel(); <-done }, nil
 }
 
 // moveDir moves a claimed directory (of regular files) to dst, copying when
@@ -111,26 +116,42 @@ func copyFile(src, dst string) error {
 	return out.Close()
 }
 
-// startAudits runs the scheduled fixity audits of `magazin serve`.
-func startAudits(c *cli.Context, e *env) (func(), error) {
-	every := c.Duration("audit-every")
-	if every <= 0 {
-		return func() {}, nil
-	}
+// auditSettings are the scheduled audits' settings (reloaded on SIGHUP).
+type auditSettings struct {
+	Every  time.Duration
+	Rate   int64
+	Repair bool
+}
+
+func auditSettingsFrom(c *cli.Context) (auditSettings, error) {
 	rate, err := parseBytes(c.String("audit-rate"))
 	if err != nil {
-		return nil, fmt.Errorf("%w: --audit-rate: %v", errUsage, err)
+		return auditSettings{}, fmt.Errorf("%w: --audit-rate: %v", errUsage, err)
 	}
-	log := e.cfg.Logger.With("component", "audit")
-	s := &fixity.Scheduler{Stores: e.stores, Every: every,
-		Options: fixity.Options{Repair: c.Bool("audit-repair"), Rate: rate, Catalog: e.cat, Journal: journal.New(e.stores...), Apply: e.cat, Logger: log},
-		Last:    e.cat.LastAudit}
-	ctx, cancel := context.WithCancel(c.Context)
+	return auditSettings{Every: c.Duration("audit-every"), Rate: rate, Repair: c.Bool("audit-repair")}, nil
+}
+
+// auditOptions is the template of every audit the daemon runs.
+func (d *daemon) auditOptions(s auditSettings) fixity.Options {
+	return fixity.Options{Repair: s.Repair, Rate: s.Rate, Catalog: d.e.cat, Journal: journal.New(d.e.stores...), Apply: d.e.cat,
+		Logger: d.e.cfg.Logger.With("component", "audit"), Progress: auditProgress{d.m}}
+}
+
+// startAudits runs the scheduled fixity audits of `magazin serve`. They
+// resume where the journal says the last slice ended, so stopping and
+// starting them again (a reload) loses nothing.
+func startAudits(ctx context.Context, d *daemon, s auditSettings) (func(), error) {
+	if s.Every <= 0 {
+		return func() {}, nil
+	}
+	log := d.e.cfg.Logger.With("component", "audit")
+	sch := &fixity.Scheduler{Stores: d.e.stores, Every: s.Every, Options: d.auditOptions(s), Last: d.e.cat.LastAudit}
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s.Run(ctx)
+		sch.Run(ctx)
 	}()
-	log.Info("scheduled audits", "every", every, "rate", rate)
+	log.Info("scheduled audits", "every", s.Every, "rate", s.Rate, "repair", s.Repair)
 	return func() { cancel(); <-done }, nil
 }

@@ -255,7 +255,8 @@ func newIngesterFor(c *cli.Context, e *env) (*env, *ingest.Ingester, error) {
 	if e.cfg.MaxRatio > 0 {
 		cfg.Limits.MaxRatio = e.cfg.MaxRatio
 	}
-	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room))
+	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room),
+		ingest.WithIntents(catalogIntents{e.cat}))
 	if err != nil {
 		return nil, nil, err
 	}

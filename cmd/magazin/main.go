@@ -47,9 +47,10 @@ func newApp() *cli.App {
 			rebuildCommand(), storeCommand(), serveCommand(), versionCommand(), auditCommand(), journalCommand(),
 			structureCommand("tektonik", preservation.LevelTektonik, "groups of the archive structure (Tektonik)"),
 			structureCommand("bestand", preservation.LevelBestand, "Bestände (fonds)"),
-			agencyCommand(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
+			agencyCommands(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
 			importCommand(), exportCommand(),
 			migrateCommand(), disposeCommand(), userCommand(),
+			jobsCommand(), configCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.
@@ -92,5 +93,12 @@ func versionCommand() *cli.Command {
 func closureCommands() *cli.Command {
 	c := closureCommand()
 	c.Subcommands = append(c.Subcommands, closureSetCommand())
+	return c
+}
+
+// agencyCommands adds the API tokens of the upload API to the agencies.
+func agencyCommands() *cli.Command {
+	c := agencyCommand()
+	c.Subcommands = append(c.Subcommands, agencyTokenCommand())
 	return c
 }

@@ -162,16 +162,17 @@ type Queue struct {
 	Observe func(j Job, from State)
 	Now     func() time.Time
 
-	mu      sync.Mutex
-	running map[string]context.CancelFunc
-	perKind map[Kind]int
-	wake    chan struct{}
+	mu       sync.Mutex
+	stopping chan struct{}
+	running  map[string]context.CancelFunc
+	perKind  map[Kind]int
+	wake     chan struct{}
 }
 
 // New returns a queue kept in rec.
 func New(rec Records) *Queue {
 	return &Queue{rec: rec, Handlers: map[Kind]Handler{}, Limits: map[Kind]int{}, running: map[string]context.CancelFunc{},
-		perKind: map[Kind]int{}, wake: make(chan struct{}, 1)}
+		perKind: map[Kind]int{}, wake: make(chan struct{}, 1), stopping: make(chan struct{})}
 }
 
 // Permanent marks err as not worth retrying.
@@ -408,6 +409,19 @@ func (t *Task) Marked(key string) (string, bool) {
 	return v, ok
 }
 
+// Stopping is closed when the queue stops taking jobs: a long handler (an
+// audit pass) ends at its next checkpoint, and its job stays queued.
+func (t *Task) Stopping() <-chan struct{} { return t.q.stopping }
+
+func (q *Queue) isStopping() bool {
+	select {
+	case <-q.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // Run runs queued jobs until ctx ends, then waits for running handlers
 // (see Grace). Jobs found running at start (a crash) are queued again
 // first.
@@ -433,6 +447,11 @@ func (q *Queue) Run(ctx context.Context) error {
 		q.dispatch(ctx, hctx, &wg)
 		select {
 		case <-ctx.Done():
+			q.mu.Lock()
+			if !q.isStopping() {
+				close(q.stopping)
+			}
+			q.mu.Unlock()
 			q.log().Info("job queue stopping: no new jobs", "grace", grace)
 			done := make(chan struct{})
 			go func() { wg.Wait(); close(done) }()
@@ -558,7 +577,7 @@ func (q *Queue) execute(ctx context.Context, h Handler, j Job) {
 	case cur.CancelRequested:
 		cur.State, cur.Finished, cur.LastError = Cancelled, now, "cancelled: "+err.Error()
 		log.Info("job cancelled")
-	case ctx.Err() != nil:
+	case ctx.Err() != nil || q.isStopping():
 		// Shut down: checkpointed; it runs again at the next start.
 		cur.State = Queued
 		cur.LastError = "interrupted by shutdown: " + err.Error()

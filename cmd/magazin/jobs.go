@@ -1,0 +1,590 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/magazin-archiv/magazin/ingest"
+	"github.com/magazin-archiv/magazin/ingest/aussonderung"
+	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/fixity"
+	"github.com/magazin-archiv/magazin/preservation/jobs"
+	"github.com/magazin-archiv/magazin/preservation/journal"
+)
+
+// catalogIntents keeps ingest intents (ingest.IntentLog) as operational
+// records of the catalog.
+type catalogIntents struct{ cat *catalog.Catalog }
+
+func (c catalogIntents) Intent(ctx context.Context, fp string) (string, bool, error) {
+	b, err := c.cat.Record(ctx, "ingest-intent/"+fp)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	return string(b), err == nil, err
+}
+
+func (c catalogIntents) RecordIntent(ctx context.Context, fp, id string) error {
+	return c.cat.PutRecord(ctx, "ingest-intent/"+fp, []byte(id))
+}
+
+// taskReplies is the reply log (aussonderung.ReplyLog) of one job: a
+// reply is sent once per job. A reply file found at its place that is
+// newer than the job counts as sent too: the job wrote it and then died
+// before it could record it.
+type taskReplies struct {
+	t *jobs.Task
+	m *metrics
+}
+
+func (r taskReplies) Sent(ctx context.Context, name, path string) (bool, error) {
+	if _, ok := r.t.Marked("reply/" + name); ok {
+		return true, nil
+	}
+	if fi, err := os.Stat(path); err == nil && !fi.ModTime().Before(r.t.Job().Created) {
+		return true, r.t.Mark(ctx, "reply/"+name, path)
+	}
+	return false, nil
+}
+
+func (r taskReplies) RecordSent(ctx context.Context, name, path string) error {
+	if r.m != nil {
+		r.m.replies.Inc()
+	}
+	return r.t.Mark(ctx, "reply/"+name, path)
+}
+
+// daemon holds what `magazin serve` runs.
+type daemon struct {
+	e      *env
+	q      *jobs.Queue
+	m      *metrics
+	dlg    *aussonderung.Service
+	in     *ingest.Ingester
+	health *health
+
+	mu    sync.Mutex
+	audit fixity.Options // template of queued audits
+}
+
+func (d *daemon) setAudit(o fixity.Options) {
+	d.mu.Lock()
+	d.audit = o
+	d.mu.Unlock()
+}
+
+// newQueue builds the job queue with the handlers of every kind the
+// daemon runs.
+func newDaemon(c *cli.Context, e *env, m *metrics) (*daemon, error) {
+	d := &daemon{e: e, m: m}
+	var err error
+	if d.dlg, err = newDialogue(c, e, journal.New(e.stores...)); err != nil {
+		return nil, err
+	}
+	d.in = d.dlg.Ingester
+	q := jobs.New(e.cat)
+	q.Log = e.cfg.Logger.With("component", "jobs")
+	q.Observe = m.observeJob
+	q.Grace = c.Duration("shutdown-grace")
+	q.MaxAttempts = c.Int("job-attempts")
+	for _, l := range c.StringSlice("job-limit") {
+		k, v, ok := strings.Cut(l, "=")
+		n, err := parseCount(v)
+		if !ok || err != nil || !validKind(jobs.Kind(k)) {
+			return nil, fmt.Errorf("%w: --job-limit %q: want KIND=N with KIND one of %v", errUsage, l, jobs.Kinds)
+		}
+		q.Limits[jobs.Kind(k)] = n
+	}
+	q.Handlers[jobs.KindXdomea] = d.xdomeaJob
+	q.Handlers[jobs.KindIngest] = d.ingestJob
+	q.Handlers[jobs.KindAudit] = d.auditJob
+	d.q = q
+	return d, nil
+}
+
+func validKind(k jobs.Kind) bool {
+	for _, x := range jobs.Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func parseCount(s string) (int, error) {
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || n < 1 {
+		return 0, fmt.Errorf("want a number ≥ 1")
+	}
+	return n, nil
+}
+
+// receivedDir is where a handled submission is kept after its job.
+func (d *daemon) receivedDir(j jobs.Job) string {
+	agency := j.Agency
+	if agency == "" {
+		agency = "_"
+	}
+	return filepath.Join(d.e.cfg.DataDir, "received", agency, j.ID)
+}
+
+// submission finds the job's file: where it was queued from, or, after a
+// crash between moving it and finishing, where it was moved to.
+func (d *daemon) submission(j jobs.Job) (string, error) {
+	if _, err := os.Stat(j.Path); err == nil {
+		return j.Path, nil
+	}
+	moved := filepath.Join(d.receivedDir(j), filepath.Base(j.Path))
+	if _, err := os.Stat(moved); err == nil {
+		return moved, nil
+	}
+	return "", jobs.Permanent(fmt.Errorf("the submission %s is gone", j.Path))
+}
+
+// keep moves the job's file (and its claim or upload directory) to
+// DATA/received/<agency>/<job>.
+func (d *daemon) keep(j jobs.Job, path string) error {
+	dst := d.receivedDir(j)
+	if filepath.Dir(path) == dst {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+		return err
+	}
+	return moveDir(filepath.Dir(path), dst)
+}
+
+// xdomeaJob receives one xdomea message from an agency.
+type xdomeaResult struct {
+	*aussonderung.Outcome
+	Kept string `json:"kept,omitempty"`
+}
+
+func (d *daemon) xdomeaJob(ctx context.Context, t *jobs.Task) (any, error) {
+	j := t.Job()
+	path, err := d.submission(j)
+	if err != nil {
+		return nil, err
+	}
+	dlg := *d.dlg
+	dlg.Replies = taskReplies{t: t, m: d.m}
+	out, err := dlg.Receive(ctx, path, "")
+	if errors.Is(err, aussonderung.ErrNotXdomea) {
+		if kerr := d.keep(j, path); kerr != nil {
+			return nil, kerr
+		}
+		return nil, jobs.Permanent(fmt.Errorf("%w; kept in %s", err, d.receivedDir(j)))
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.count(path, out.Result, out.OK)
+	if err := t.Checkpoint(ctx, "received"); err != nil {
+		return nil, err
+	}
+	if err := d.keep(j, path); err != nil {
+		return nil, err
+	}
+	d.e.cfg.Logger.Info("message handled", "job", j.ID, "agency", j.Agency, "file", j.Name, "type", out.Type, "process", out.Process, "ok", out.OK)
+	return xdomeaResult{Outcome: out, Kept: d.receivedDir(j)}, nil
+}
+
+// ingestResult is the result of an ingest job.
+type ingestResult struct {
+	OK         bool                  `json:"ok"`
+	AIPs       []string              `json:"aips,omitempty"`
+	Existing   int                   `json:"existing,omitempty"`
+	Problems   preservation.Problems `json:"problems,omitempty"`
+	Quarantine string                `json:"quarantine,omitempty"`
+	Kept       string                `json:"kept,omitempty"`
+}
+
+// ingestJob ingests a submission of another profile than xdomea.
+func (d *daemon) ingestJob(ctx context.Context, t *jobs.Task) (any, error) {
+	j := t.Job()
+	path, err := d.submission(j)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.in.Ingest(ctx, path, ingest.Options{Profile: j.Params["profile"], Bestand: j.Params["bestand"]}, nil)
+	out := ingestResult{Kept: d.receivedDir(j)}
+	var rej *preservation.RejectedError
+	switch {
+	case err == nil:
+		out.OK, out.Existing, out.Problems = true, res.Existing, res.Problems
+		for _, a := range res.AIPs {
+			out.AIPs = append(out.AIPs, string(a.ID))
+		}
+	case errors.As(err, &rej):
+		out.Problems, out.Quarantine = rej.Problems, rej.Quarantine
+	default:
+		return nil, err
+	}
+	d.count(path, res, out.OK)
+	if err := t.Checkpoint(ctx, "ingested"); err != nil {
+		return nil, err
+	}
+	if err := d.keep(j, path); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// count feeds the ingest metrics.
+func (d *daemon) count(path string, res *ingest.Result, ok bool) {
+	if fi, err := os.Stat(path); err == nil {
+		d.m.ingestBytes.Add(float64(fi.Size()))
+	}
+	switch {
+	case res != nil:
+		d.m.ingests.WithLabelValues("existing").Add(float64(res.Existing))
+		d.m.ingests.WithLabelValues("archived").Add(float64(len(res.AIPs) - res.Existing))
+	case !ok:
+		d.m.ingests.WithLabelValues("rejected").Inc()
+	}
+}
+
+// auditJob runs one full audit pass (an archivist's request through the
+// admin API; the scheduled audits run beside the queue, see startAudits).
+// It stops at the next object when the daemon shuts down; the job then
+// runs again from the start at the next start.
+func (d *daemon) auditJob(ctx context.Context, t *jobs.Task) (any, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-t.Stopping():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	d.mu.Lock()
+	o := d.audit
+	d.mu.Unlock()
+	o.Repair = t.Job().Params["repair"] == "true"
+	rep, err := fixity.Audit(ctx, d.e.stores, o)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"ok": rep.OK(), "failed": rep.Failed(), "complete": rep.Complete}, nil
+}
+
+// enqueueFile queues a received file: an xdomea message (by its name) or,
+// for other names, an ingest with the agency's Bestand.
+func (d *daemon) enqueueFile(ctx context.Context, j jobs.Job, dedup string) (*jobs.Job, bool, error) {
+	j.Kind = jobs.KindXdomea
+	if !looksXdomea(j.Name) {
+		j.Kind = jobs.KindIngest
+		if a, err := d.e.cat.Agency(ctx, j.Agency); err == nil {
+			j.Params = map[string]string{"bestand": a.Bestand, "profile": "auto"}
+		}
+	}
+	return d.q.Enqueue(ctx, j, dedup)
+}
+
+func looksXdomea(name string) bool {
+	return strings.Contains(name, "_Aussonderung.") || strings.HasSuffix(strings.ToLower(name), ".xdomea")
+}
+
+// --- admin API -------------------------------------------------------------
+
+// adminHandler serves the job queue to `magazin jobs` and operators:
+//
+//	GET  /admin/api/jobs[?state=&kind=&agency=]   list
+//	GET  /admin/api/jobs/{id}                      show
+//	POST /admin/api/jobs/{id}/cancel               cancel
+//	POST /admin/api/jobs/{id}/retry                retry
+//	POST /admin/api/jobs {"kind":"audit","params":{"repair":"true"}}  queue an audit
+//
+// It is bound to a unix socket (default DATA/admin.sock, mode 0600) or a
+// loopback address: whoever reaches it is an operator.
+func (d *daemon) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/api/jobs", func(w http.ResponseWriter, r *http.Request) {
+		f := jobs.Filter{Kind: jobs.Kind(r.URL.Query().Get("kind")), State: jobs.State(r.URL.Query().Get("state")), Agency: r.URL.Query().Get("agency")}
+		js, err := d.q.List(r.Context(), f)
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		if js == nil {
+			js = []jobs.Job{}
+		}
+		writeJSONStatus(w, http.StatusOK, js)
+	})
+	mux.HandleFunc("GET /admin/api/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
+		j, err := d.q.Get(r.Context(), r.PathValue("id"))
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSONStatus(w, http.StatusOK, j)
+	})
+	mux.HandleFunc("POST /admin/api/jobs/{id}/{verb}", func(w http.ResponseWriter, r *http.Request) {
+		var j *jobs.Job
+		var err error
+		switch r.PathValue("verb") {
+		case "cancel":
+			j, err = d.q.Cancel(r.Context(), r.PathValue("id"))
+		case "retry":
+			j, err = d.q.Retry(r.Context(), r.PathValue("id"))
+		default:
+			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSONStatus(w, http.StatusOK, j)
+	})
+	mux.HandleFunc("POST /admin/api/jobs", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Kind   jobs.Kind         `json:"kind"`
+			Params map[string]string `json:"params"`
+		}
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req); err != nil {
+			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		if req.Kind != jobs.KindAudit {
+			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": "only audit jobs can be queued here; transfers come through hot folders and the upload API"})
+			return
+		}
+		j, _, err := d.q.Enqueue(r.Context(), jobs.Job{Kind: req.Kind, Source: "admin", Params: req.Params}, "")
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSONStatus(w, http.StatusAccepted, j)
+	})
+	return mux
+}
+
+func adminError(w http.ResponseWriter, err error) {
+	code := http.StatusInternalServerError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		code = http.StatusNotFound
+	case errors.Is(err, jobs.ErrState):
+		code = http.StatusConflict
+	}
+	writeJSONStatus(w, code, map[string]string{"error": err.Error()})
+}
+
+func writeJSONStatus(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// adminAddress returns where the admin API listens: "unix:PATH" or a TCP
+// address.
+func adminAddress(c *cli.Context, dataDir string) string {
+	if a := c.String("admin-addr"); a != "" {
+		return a
+	}
+	return "unix:" + filepath.Join(dataDir, "admin.sock")
+}
+
+// listenAdmin opens the admin listener. A stale socket (no daemon answers
+// on it) is replaced.
+func listenAdmin(addr string) (net.Listener, error) {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		if conn, err := net.Dial("unix", path); err == nil {
+			conn.Close()
+			return nil, fmt.Errorf("%w: another daemon answers on %s", errUsage, path)
+		}
+		os.Remove(path)
+		ln, err := net.Listen("unix", path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: admin socket: %v", errUsage, err)
+		}
+		if err := os.Chmod(path, 0o600); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		return ln, nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: --admin-addr: %v", errUsage, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("%w: --admin-addr %s: the admin API listens on a loopback address or a unix socket only", errUsage, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return ln, nil
+}
+
+// adminClient talks to a running daemon's admin API.
+type adminClient struct {
+	hc   *http.Client
+	base string
+}
+
+func newAdminClient(addr string) *adminClient {
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		}}
+		return &adminClient{hc: &http.Client{Transport: tr, Timeout: 30 * time.Second}, base: "http://magazin"}
+	}
+	return &adminClient{hc: &http.Client{Timeout: 30 * time.Second}, base: "http://" + addr}
+}
+
+// errNoDaemon: nothing answers on the admin address.
+var errNoDaemon = errors.New("no daemon answers")
+
+func (a *adminClient) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
+	if err != nil {
+		return err
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOENT) {
+			return fmt.Errorf("%w: %v", errNoDaemon, err)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode >= 300 {
+		var e struct{ Error string }
+		json.Unmarshal(b, &e)
+		switch resp.StatusCode {
+		case http.StatusNotFound:
+			return fmt.Errorf("%w: %s", jobs.ErrNotFound, e.Error)
+		case http.StatusConflict:
+			return fmt.Errorf("%w: %s", jobs.ErrState, e.Error)
+		}
+		return fmt.Errorf("admin API: %s: %s", resp.Status, e.Error)
+	}
+	return json.Unmarshal(b, out)
+}
+
+// --- CLI ---------------------------------------------------------------------
+
+func jobsCommand() *cli.Command {
+	addr := &cli.StringFlag{Name: "admin-addr", EnvVars: []string{"MAGAZIN_ADMIN_ADDR"}, Usage: "the daemon's admin API: unix:PATH or a loopback host:port (default unix:DATA/admin.sock)"}
+	jsonF := &cli.BoolFlag{Name: "json"}
+	return &cli.Command{
+		Name:  "jobs",
+		Usage: "the daemon's job queue: list, show, cancel and retry jobs",
+		Description: "With `magazin serve` running, these verbs ask it through its admin API (it holds the catalog); " +
+			"without a daemon they read and change the queue in the catalog directly. See docs/operations.md.",
+		Subcommands: []*cli.Command{
+			{Name: "list", Usage: "list jobs, oldest first", Flags: []cli.Flag{addr, jsonF,
+				&cli.StringFlag{Name: "state", Usage: "queued, running, done, failed or cancelled"},
+				&cli.StringFlag{Name: "kind", Usage: "ingest, xdomea, audit, migration or export"},
+				&cli.StringFlag{Name: "agency", Usage: "Behördenkennung"}},
+				Action: func(c *cli.Context) error {
+					q := "?state=" + c.String("state") + "&kind=" + c.String("kind") + "&agency=" + c.String("agency")
+					var js []jobs.Job
+					err := withJobs(c, func(a *adminClient) error { return a.do(c.Context, "GET", "/admin/api/jobs"+q, nil, &js) },
+						func(q *jobs.Queue) (err error) {
+							js, err = q.List(c.Context, jobs.Filter{Kind: jobs.Kind(c.String("kind")), State: jobs.State(c.String("state")), Agency: c.String("agency")})
+							return err
+						})
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						if js == nil {
+							js = []jobs.Job{}
+						}
+						return writeJSON(c.App.Writer, js)
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 2, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "ID\tKIND\tSTATE\tATTEMPTS\tAGENCY\tNAME\tLAST ERROR")
+					for _, j := range js {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", j.ID, j.Kind, j.State, j.Attempts, j.Agency, j.Name, oneLine(j.LastError))
+					}
+					return tw.Flush()
+				}},
+			jobVerb("show", "show a job with its result", addr, func(ctx context.Context, q *jobs.Queue, id string) (*jobs.Job, error) { return q.Get(ctx, id) }, "GET", ""),
+			jobVerb("cancel", "cancel a queued or running job", addr, func(ctx context.Context, q *jobs.Queue, id string) (*jobs.Job, error) { return q.Cancel(ctx, id) }, "POST", "/cancel"),
+			jobVerb("retry", "queue a failed or cancelled job again", addr, func(ctx context.Context, q *jobs.Queue, id string) (*jobs.Job, error) { return q.Retry(ctx, id) }, "POST", "/retry"),
+		},
+	}
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+func jobVerb(name, usage string, addr cli.Flag, direct func(context.Context, *jobs.Queue, string) (*jobs.Job, error), method, suffix string) *cli.Command {
+	return &cli.Command{Name: name, Usage: usage, ArgsUsage: "JOB-ID", Flags: []cli.Flag{addr},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("%w: jobs %s needs one JOB-ID", errUsage, name)
+			}
+			id := c.Args().First()
+			var j *jobs.Job
+			err := withJobs(c, func(a *adminClient) error { return a.do(c.Context, method, "/admin/api/jobs/"+id+suffix, nil, &j) },
+				func(q *jobs.Queue) (err error) { j, err = direct(c.Context, q, id); return err })
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, jobs.ErrState) {
+				return fmt.Errorf("%w: %v", errFailed, err)
+			}
+			if err != nil {
+				return err
+			}
+			return writeJSON(c.App.Writer, j)
+		}}
+}
+
+// withJobs runs remote against a running daemon, else direct against the
+// catalog.
+func withJobs(c *cli.Context, remote func(*adminClient) error, direct func(*jobs.Queue) error) error {
+	data, err := filepath.Abs(c.String("data"))
+	if err != nil {
+		return fmt.Errorf("%w: --data: %v", errUsage, err)
+	}
+	err = remote(newAdminClient(adminAddress(c, data)))
+	if !errors.Is(err, errNoDaemon) {
+		return err
+	}
+	cat, err := catalog.Open(catalog.DefaultDir(data), nil)
+	if err != nil {
+		return fmt.Errorf("%w: %v (is `magazin serve` running without its admin API at %s?)", errUsage, err, adminAddress(c, data))
+	}
+	defer cat.Close()
+	return direct(jobs.New(cat))
+}
