@@ -171,12 +171,37 @@ func (d *daemon) keep(j jobs.Job, path string) error {
 	return moveDir(filepath.Dir(path), dst)
 }
 
-// xdomeaJob receives one xdomea message from an agency.
+// xdomeaResult is the result of an xdomea job: what the dialogue did,
+// with the AIPs by id and the replies by name.
 type xdomeaResult struct {
-	*aussonderung.Outcome
-	Kept string `json:"kept,omitempty"`
+	Process    string                `json:"process,omitempty"`
+	Type       string                `json:"type,omitempty"`
+	Version    string                `json:"version,omitempty"`
+	OK         bool                  `json:"ok"`
+	AIPs       []string              `json:"aips,omitempty"`
+	Existing   int                   `json:"existing,omitempty"`
+	Problems   preservation.Problems `json:"problems,omitempty"`
+	Quarantine string                `json:"quarantine,omitempty"`
+	Replies    []string              `json:"replies,omitempty"`
+	Kept       string                `json:"kept,omitempty"`
 }
 
+func xdomeaResultOf(out *aussonderung.Outcome, kept string) xdomeaResult {
+	r := xdomeaResult{Process: out.Process, Type: out.Type, Version: out.Version, OK: out.OK, Problems: out.Problems,
+		Quarantine: out.Quarantine, Kept: kept}
+	if out.Result != nil {
+		r.Existing = out.Result.Existing
+		for _, a := range out.Result.AIPs {
+			r.AIPs = append(r.AIPs, string(a.ID))
+		}
+	}
+	for _, p := range out.Replies {
+		r.Replies = append(r.Replies, filepath.Base(p))
+	}
+	return r
+}
+
+// xdomeaJob receives one xdomea message from an agency.
 func (d *daemon) xdomeaJob(ctx context.Context, t *jobs.Task) (any, error) {
 	j := t.Job()
 	path, err := d.submission(j)
@@ -203,7 +228,7 @@ func (d *daemon) xdomeaJob(ctx context.Context, t *jobs.Task) (any, error) {
 		return nil, err
 	}
 	d.e.cfg.Logger.Info("message handled", "job", j.ID, "agency", j.Agency, "file", j.Name, "type", out.Type, "process", out.Process, "ok", out.OK)
-	return xdomeaResult{Outcome: out, Kept: d.receivedDir(j)}, nil
+	return xdomeaResultOf(out, d.receivedDir(j)), nil
 }
 
 // ingestResult is the result of an ingest job.
