@@ -66,11 +66,10 @@ func readConfigFile(path string) (map[string]any, []string, error) {
 func configCheck(c *cli.Context) error {
 	var problems []string
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
-	app := c.Lineage()[len(c.Lineage())-1]
 	source := map[string]string{}
 	for _, f := range globalFlags() {
 		n := f.Names()[0]
-		if flagFromArgsOrEnv(app, n) {
+		if flagFromArgsOrEnv(c, n) {
 			source[n] = "flag/env"
 		}
 	}
@@ -90,10 +89,12 @@ func configCheck(c *cli.Context) error {
 				bad("--config %s: unknown key %q", file, k)
 			}
 			src := altsrc.NewTomlSourceFromFlagFunc("config")
-			if err := altsrc.InitInputSourceWithContext(globalFlags(), src)(app); err != nil {
+			// The flags as parsed: altsrc sets a flag through the flag set
+			// it was applied to, so these instances, not new ones.
+			if err := altsrc.InitInputSourceWithContext(c.App.Flags, src)(c); err != nil {
 				bad("--config %s: %v", file, err)
 			}
-			if err := altsrc.InitInputSourceWithContext(serveFlags(), src)(c); err != nil {
+			if err := altsrc.InitInputSourceWithContext(c.Command.Flags, src)(c); err != nil {
 				bad("--config %s: %v", file, err)
 			}
 			for k := range m {
@@ -191,11 +192,7 @@ func configCheck(c *cli.Context) error {
 		case "config", "data", "store":
 			continue
 		}
-		ctx := c
-		if !c.IsSet(n) && !contains(c.FlagNames(), n) {
-			ctx = app
-		}
-		show(n, flagValue(ctx, n))
+		show(n, flagValue(c, f))
 	}
 	for _, v := range []string{location.EnvAccessKey, location.EnvSecretKey, location.EnvSessionToken} {
 		if os.Getenv(v) != "" {
@@ -213,26 +210,23 @@ func configCheck(c *cli.Context) error {
 	return nil
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
+// flagValue returns the value of flag f as c sees it (c.String and its
+// kin look through the lineage, so global flags are found too).
+func flagValue(c *cli.Context, f cli.Flag) string {
+	n := f.Names()[0]
+	switch f.(type) {
+	case *altsrc.DurationFlag, *cli.DurationFlag:
+		return c.Duration(n).String()
+	case *altsrc.BoolFlag, *cli.BoolFlag:
+		return fmt.Sprint(c.Bool(n))
+	case *altsrc.IntFlag, *cli.IntFlag:
+		return fmt.Sprint(c.Int(n))
+	case *altsrc.Float64Flag, *cli.Float64Flag:
+		return fmt.Sprint(c.Float64(n))
+	case *altsrc.StringSliceFlag, *cli.StringSliceFlag:
+		return strings.Join(c.StringSlice(n), " ")
 	}
-	return false
-}
-
-func flagValue(c *cli.Context, name string) string {
-	v := c.Value(name)
-	switch x := v.(type) {
-	case cli.StringSlice:
-		return strings.Join(x.Value(), " ")
-	case *cli.StringSlice:
-		return strings.Join(x.Value(), " ")
-	case nil:
-		return ""
-	}
-	return fmt.Sprint(v)
+	return c.String(n)
 }
 
 // reload applies what is safe to change while the daemon runs, from the

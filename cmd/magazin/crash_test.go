@@ -358,6 +358,13 @@ func checkCrashCampaign(t *testing.T, data string, g []string, subs []crashSub, 
 	if len(js) != len(subs) {
 		t.Errorf("%d jobs for %d transfers", len(js), len(subs))
 	}
+	resumed := 0
+	for _, j := range js {
+		if j.Attempts > 1 {
+			resumed++
+		}
+	}
+	t.Logf("%d of %d jobs ran more than once (resumed after a kill)", resumed, len(js))
 	mustRun(t, append(g, "aip", "verify", "--all")...)
 	// Storage is the truth: a rebuild finds exactly the catalogued AIPs,
 	// so no crash left a second copy of any transfer in storage.
