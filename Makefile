@@ -49,7 +49,12 @@ FUZZTIME ?= 10m
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
+# The long runs: the daemon killed with SIGKILL 50 times while it ingests
+# (cmd/magazin TestCrashKillRestart; `make test` runs 5 kills), then the
+# fuzz targets.
+CRASH_ROUNDS ?= 50
 soak:
+	MAGAZIN_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -race -count=1 -timeout 90m -run 'TestCrashKillRestart' -v ./cmd/magazin/
 	./scripts/fuzz.sh 5m
 
 # The long reliability tests (docs/reliability.md): the bit-rot campaign

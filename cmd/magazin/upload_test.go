@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -406,6 +408,70 @@ func TestReadyzFollowsStores(t *testing.T) {
 			t.Fatalf("/readyz after S3 is back: %d %s", r.code, r.body)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("SIGTERM: exit %d\n%s", code, p.out)
+	}
+}
+
+// SIGHUP reloads the log level and the audit schedule from the file;
+// settings given as flags stay; an archivist's audit job runs through the
+// admin API.
+func TestReloadOnSIGHUPAndAuditJob(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "d")
+	sock := filepath.Join(tmp, "admin.sock")
+	cfg := filepath.Join(tmp, "magazin.toml")
+	write := func(s string) {
+		if err := os.WriteFile(cfg, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("data = \"" + data + "\"\nlog-level = \"warn\"\naudit-every = \"0s\"\n")
+	mustRun(t, "--config", cfg, "ingest", "--profile", "folder", sampleDir(t))
+	p := startDaemon(t, "--config", cfg, "serve", "--addr", freeAddr(t), "--admin-addr", "unix:"+sock, "--shutdown-grace", "5s")
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	waitAdmin(t, sock, p)
+	write("data = \"" + data + "\"\nlog-level = \"info\"\naudit-every = \"1h\"\naudit-rate = \"0\"\n")
+	p.cmd.Process.Signal(syscall.SIGHUP)
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(p.out.String(), "audit schedule changed") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload seen:\n%s", p.out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(p.out.String(), "log level changed") {
+		t.Errorf("the log level was not reloaded:\n%s", p.out)
+	}
+	var j jobs.Job
+	a := newAdminClient("unix:" + sock)
+	if err := a.do(context.Background(), "POST", "/admin/api/jobs", map[string]any{"kind": "audit"}, &j); err != nil || j.Kind != jobs.KindAudit {
+		t.Fatalf("queue an audit: %v %+v", err, j)
+	}
+	if err := a.do(context.Background(), "POST", "/admin/api/jobs", map[string]any{"kind": "ingest"}, &j); err == nil {
+		t.Error("the admin API queued an ingest without a submission")
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		var got jobs.Job
+		if err := a.do(context.Background(), "GET", "/admin/api/jobs/"+j.ID, nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		if got.State == jobs.Done {
+			var res struct{ OK, Complete bool }
+			if err := json.Unmarshal(got.Result, &res); err != nil || !res.OK || !res.Complete {
+				t.Errorf("audit result %s", got.Result)
+			}
+			break
+		}
+		if time.Now().After(deadline) || got.Terminal() {
+			t.Fatalf("audit job: %+v", got)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	if code := p.stop(t); code != 0 {
 		t.Errorf("SIGTERM: exit %d\n%s", code, p.out)
