@@ -27,6 +27,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/fixity"
 	"github.com/magazin-archiv/magazin/preservation/jobs"
 	"github.com/magazin-archiv/magazin/preservation/journal"
+	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
 // catalogIntents keeps ingest intents (ingest.IntentLog) as operational
@@ -208,6 +209,12 @@ func (d *daemon) xdomeaJob(ctx context.Context, t *jobs.Task) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.checkSender(ctx, path, j.Agency); err != nil {
+		if kerr := d.keep(j, path); kerr != nil {
+			return nil, kerr
+		}
+		return nil, jobs.Permanent(fmt.Errorf("%w; kept in %s", err, d.receivedDir(j)))
+	}
 	dlg := *d.dlg
 	dlg.Replies = taskReplies{t: t, m: d.m}
 	out, err := dlg.Receive(ctx, path, "")
@@ -229,6 +236,28 @@ func (d *daemon) xdomeaJob(ctx context.Context, t *jobs.Task) (any, error) {
 	}
 	d.e.cfg.Logger.Info("message handled", "job", j.ID, "agency", j.Agency, "file", j.Name, "type", out.Type, "process", out.Process, "ok", out.OK)
 	return xdomeaResultOf(out, d.receivedDir(j)), nil
+}
+
+// errSender: a message names another agency as its sender than the one
+// whose inbox or token it came with.
+var errSender = errors.New("the message comes from another agency")
+
+// checkSender makes sure an xdomea message at path comes from agency (the
+// owner of the inbox or the upload token): no agency can send in another's
+// name, nor have replies sent to another's outbox. A message that cannot
+// be read is left to the dialogue, which rejects it with its reasons.
+func (d *daemon) checkSender(ctx context.Context, path, agency string) error {
+	if agency == "" {
+		return nil
+	}
+	m, err := d.dlg.Profile.ReadMessage(ctx, path)
+	if err != nil {
+		return nil
+	}
+	if probs := xdomea.CheckSender(m, agency); probs.HasErrors() {
+		return fmt.Errorf("%w: %s", errSender, probs[0].Message)
+	}
+	return nil
 }
 
 // ingestResult is the result of an ingest job.

@@ -143,8 +143,9 @@ func agencyTokenCommand() *cli.Command {
 //	    X-Checksum-SHA512 (hex) is required and checked before the job is
 //	    queued. 201 with the job; 200 with the same job for a repeated
 //	    identical upload (same agency, name and digest); 400 bad name or no
-//	    digest; 401 no valid token; 403 another agency named; 413 too large;
-//	    422 the body does not match the digest.
+//	    digest; 401 no valid token; 403 another agency named (in ?agency=
+//	    or as the xdomea message's sender); 413 too large; 422 the body does
+//	    not match the digest.
 //	GET /api/v1/transfers          the agency's jobs and Aussonderung
 //	    processes with their receipts.
 //	GET /api/v1/transfers/{id}     one job of the agency.
@@ -323,6 +324,13 @@ func (u *uploadAPI) put(w http.ResponseWriter, r *http.Request) {
 	if err := os.Rename(part, final); err != nil {
 		apiError(w, http.StatusInternalServerError, "staging: "+err.Error())
 		return
+	}
+	if looksXdomea(name) {
+		if err := u.d.checkSender(ctx, final, agency); err != nil {
+			u.d.m.uploads.WithLabelValues("unauthorized").Inc()
+			apiError(w, http.StatusForbidden, err.Error()+"; nothing was queued")
+			return
+		}
 	}
 	j, created, err := u.d.enqueueFile(ctx, jobs.Job{Agency: agency, Source: "upload", Name: name, Path: final, Digest: got, Size: n}, dedup)
 	if err != nil {

@@ -172,6 +172,10 @@ func TestUploadAPIAndMetrics(t *testing.T) {
 	if r := doHTTP(t, "PUT", url+"?agency=psw:14999000", tokB, digest, body); r.code != 403 {
 		t.Errorf("token of B uploading for A: %d", r.code)
 	}
+	// B's token with A's message (its sender is A): refused, not queued.
+	if r := doHTTP(t, "PUT", url, tokB, digest, body); r.code != 403 || !strings.Contains(r.body, "psw:14999000") {
+		t.Errorf("token of B uploading A's message: %d %s", r.code, r.body)
+	}
 	if r := doHTTP(t, "PUT", url, tokA, nil, body); r.code != 400 {
 		t.Errorf("no digest: %d", r.code)
 	}
@@ -253,7 +257,7 @@ func TestUploadAPIAndMetrics(t *testing.T) {
 		{"magazin_uploads_total", map[string]string{"outcome": "queued"}, 1},
 		{"magazin_uploads_total", map[string]string{"outcome": "duplicate"}, 1},
 		{"magazin_uploads_total", map[string]string{"outcome": "digest_mismatch"}, 1},
-		{"magazin_uploads_total", map[string]string{"outcome": "unauthorized"}, 4},
+		{"magazin_uploads_total", map[string]string{"outcome": "unauthorized"}, 5},
 		{"magazin_jobs", map[string]string{"kind": "xdomea", "state": "done"}, 1},
 		{"magazin_jobs", map[string]string{"kind": "xdomea", "state": "queued"}, 0},
 		{"magazin_jobs_finished_total", map[string]string{"kind": "xdomea", "state": "done"}, 1},
