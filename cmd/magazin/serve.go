@@ -93,6 +93,9 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 	}
 	d.health = &health{cat: e.cat, stores: e.direct, timeout: c.Duration("ready-timeout"), m: m}
 	m.reg.MustRegister(newQueueCollector(d.q, e.cat))
+	if err := d.sweepUploads(c.Context); err != nil {
+		return err
+	}
 	auth, closeAccounts, err := openAuth(c, e)
 	if err != nil {
 		return err

@@ -350,6 +350,36 @@ func (u *uploadAPI) put(w http.ResponseWriter, r *http.Request) {
 	writeJSONStatus(w, http.StatusCreated, transferView(*j))
 }
 
+// sweepUploads removes what uploads interrupted by a crash left in
+// DATA/uploads: directories no job refers to (the client never got its
+// answer and sends the file again).
+func (d *daemon) sweepUploads(ctx context.Context) error {
+	js, err := d.q.List(ctx, jobs.Filter{})
+	if err != nil {
+		return err
+	}
+	used := map[string]bool{}
+	for _, j := range js {
+		if j.Source == "upload" {
+			used[filepath.Dir(j.Path)] = true
+		}
+	}
+	agencies, _ := os.ReadDir(filepath.Join(d.e.cfg.DataDir, "uploads"))
+	for _, a := range agencies {
+		dirs, _ := os.ReadDir(filepath.Join(d.e.cfg.DataDir, "uploads", a.Name()))
+		for _, e := range dirs {
+			p := filepath.Join(d.e.cfg.DataDir, "uploads", a.Name(), e.Name())
+			if e.IsDir() && !used[p] {
+				d.e.cfg.Logger.Info("removing an interrupted upload", "dir", p)
+				if err := os.RemoveAll(p); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // transfer is a job as an agency sees it.
 type transfer struct {
 	ID       string          `json:"id"`

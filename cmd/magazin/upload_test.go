@@ -142,6 +142,11 @@ func TestUploadAPIAndMetrics(t *testing.T) {
 	sum := sha512.Sum512(body)
 	digest := map[string]string{"Content-Digest": "sha-512=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"}
 
+	// What an upload cut off by a crash left in staging goes at the start.
+	stale := filepath.Join(data, "uploads", "psw:14999000", "20260101T000000Z-1")
+	os.MkdirAll(stale, 0o750)
+	os.WriteFile(filepath.Join(stale, name+".part"), body[:100], 0o640)
+
 	addr := freeAddr(t)
 	base := "http://" + addr
 	p := startDaemon(t, append(g, "--log-level", "info", "serve", "--addr", addr, "--admin-addr", "unix:"+sock, "--audit-every", "0")...)
@@ -151,6 +156,9 @@ func TestUploadAPIAndMetrics(t *testing.T) {
 		}
 	}()
 	waitAdmin(t, sock, p)
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("an interrupted upload outlived the start: %v", err)
+	}
 	if r := doHTTP(t, "GET", base+"/healthz", "", nil, nil); r.code != 200 {
 		t.Errorf("/healthz: %d", r.code)
 	}
