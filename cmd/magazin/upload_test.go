@@ -489,3 +489,84 @@ func TestReloadOnSIGHUPAndAuditJob(t *testing.T) {
 		t.Errorf("SIGTERM: exit %d\n%s", code, p.out)
 	}
 }
+
+// A message in an agency's inbox that names another agency as its sender
+// is not received (its job fails with the reason, the file is kept, no
+// reply goes anywhere); another kind of submission in the inbox (a folder
+// ZIP) becomes an ingest job into the agency's Bestand. Marker files make
+// both complete at once.
+func TestInboxSenderAndIngestJobs(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "d")
+	sock := filepath.Join(tmp, "admin.sock")
+	g := []string{"--data", data}
+	mustRun(t, append(g, "bestand", "add", "--signatur", "30010", "--title", "Landratsamt Musterkreis")...)
+	mustRun(t, append(g, "bestand", "add", "--signatur", "30020", "--title", "Gemeinde Nachbarort")...)
+	mustRun(t, append(g, "agency", "add", "psw:14999000", "--name", "Landratsamt Musterkreis", "--bestand", "30010", "--dir", filepath.Join(tmp, "lra"))...)
+	mustRun(t, append(g, "agency", "add", "psw:14999001", "--name", "Gemeinde Nachbarort", "--bestand", "30020", "--dir", filepath.Join(tmp, "gem"))...)
+	inboxB := filepath.Join(tmp, "gem", "inbox")
+	name, _ := makeTransfer(t, inboxB, 1, false) // A's message in B's inbox
+	os.WriteFile(filepath.Join(inboxB, name+".done"), nil, 0o644)
+	zipDir(t, filepath.Join(sampleDir(t), "Akte 2026-001 Bauantrag Müller"), filepath.Join(inboxB, "akte.zip"), "")
+	os.WriteFile(filepath.Join(inboxB, "akte.zip.ready"), nil, 0o644)
+
+	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--admin-addr", "unix:"+sock, "--audit-every", "0", "--settle", "1h")...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	waitAdmin(t, sock, p)
+	var js []jobs.Job
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(100 * time.Millisecond) {
+		js = adminJobs(sock)
+		n := 0
+		for _, j := range js {
+			if j.Terminal() {
+				n++
+			}
+		}
+		if len(js) == 2 && n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("jobs: %+v\n%s", js, p.out)
+		}
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("SIGTERM: exit %d", code)
+	}
+	for _, j := range js {
+		switch j.Name {
+		case name:
+			if j.Kind != jobs.KindXdomea || j.State != jobs.Failed || j.Attempts != 1 || !strings.Contains(j.LastError, "another agency") {
+				t.Errorf("A's message in B's inbox: %+v", j)
+			}
+		case "akte.zip":
+			var res ingestResult
+			json.Unmarshal(j.Result, &res)
+			if j.Kind != jobs.KindIngest || j.State != jobs.Done || !res.OK || len(res.AIPs) != 1 {
+				t.Errorf("folder ZIP: %+v %s", j, j.Result)
+			}
+		default:
+			t.Errorf("unexpected job %+v", j)
+		}
+	}
+	if kept, _ := filepath.Glob(filepath.Join(data, "received", "psw:14999001", "*", name)); len(kept) != 1 {
+		t.Errorf("the refused message was not kept: %v", kept)
+	}
+	for _, out := range []string{filepath.Join(tmp, "lra", "outbox"), filepath.Join(tmp, "gem", "outbox")} {
+		if es, _ := os.ReadDir(out); len(es) != 0 {
+			t.Errorf("a reply went to %s: %v", out, es)
+		}
+	}
+	if left, _ := os.ReadDir(inboxB); len(left) != 0 {
+		t.Errorf("left in the inbox: %v", left)
+	}
+	if out := mustRun(t, append(g, "unit", "list", "--parent", "30020")...); !strings.Contains(out, "30020 Nr. 1") {
+		t.Errorf("the folder ZIP did not join the agency's Bestand:\n%s", out)
+	}
+	if out := mustRun(t, append(g, "unit", "list", "--parent", "30010")...); strings.Contains(out, "30010 Nr.") {
+		t.Errorf("A's Bestand got units from B's inbox:\n%s", out)
+	}
+}
