@@ -13,7 +13,6 @@ import (
 	"github.com/magazin-archiv/magazin/ingest/hotfolder"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
 	"github.com/magazin-archiv/magazin/preservation/jobs"
-	"github.com/magazin-archiv/magazin/preservation/journal"
 )
 
 // agencyInboxes returns the inbox of every agency with a transfer
@@ -133,7 +132,7 @@ func auditSettingsFrom(c *cli.Context) (auditSettings, error) {
 
 // auditOptions is the template of every audit the daemon runs.
 func (d *daemon) auditOptions(s auditSettings) fixity.Options {
-	return fixity.Options{Repair: s.Repair, Rate: s.Rate, Catalog: d.e.cat, Journal: journal.New(d.e.stores...), Apply: d.e.cat,
+	return fixity.Options{Repair: s.Repair, Rate: s.Rate, Catalog: d.e.cat, Journal: d.journal, Apply: d.e.cat,
 		Logger: d.e.cfg.Logger.With("component", "audit"), Progress: auditProgress{d.m}}
 }
 

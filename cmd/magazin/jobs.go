@@ -74,12 +74,14 @@ func (r taskReplies) RecordSent(ctx context.Context, name, path string) error {
 
 // daemon holds what `magazin serve` runs.
 type daemon struct {
-	e      *env
-	q      *jobs.Queue
-	m      *metrics
-	dlg    *aussonderung.Service
-	in     *ingest.Ingester
-	health *health
+	e *env
+	// journal is the one journal writer of the daemon's own work.
+	journal *journal.Journal
+	q       *jobs.Queue
+	m       *metrics
+	dlg     *aussonderung.Service
+	in      *ingest.Ingester
+	health  *health
 
 	mu    sync.Mutex
 	audit fixity.Options // template of queued audits
@@ -94,9 +96,9 @@ func (d *daemon) setAudit(o fixity.Options) {
 // newQueue builds the job queue with the handlers of every kind the
 // daemon runs.
 func newDaemon(c *cli.Context, e *env, m *metrics) (*daemon, error) {
-	d := &daemon{e: e, m: m}
+	d := &daemon{e: e, m: m, journal: journal.New(e.stores...)}
 	var err error
-	if d.dlg, err = newDialogue(c, e, journal.New(e.stores...)); err != nil {
+	if d.dlg, err = newDialogue(c, e, d.journal); err != nil {
 		return nil, err
 	}
 	d.in = d.dlg.Ingester

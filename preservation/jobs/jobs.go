@@ -8,8 +8,8 @@
 //   - States: queued → running → done | failed | cancelled. A failed or
 //     cancelled job goes back to queued only by Retry.
 //   - A job that was running when the process died (or was stopped) is
-//     queued again when the next Run starts, and its handler runs again
-//     from the start: every handler must be idempotent (an ingest finds its
+//     queued again when the next Run starts (failed after MaxInterruptions
+//     such restarts), and its handler runs again from the start: every handler must be idempotent (an ingest finds its
 //     AIPs by fingerprint, a reply already sent is not sent again: see
 //     Job.Mark and Job.Marked). Step records how far a handler came, for
 //     operators and for handlers that skip finished steps.
@@ -98,8 +98,10 @@ type Job struct {
 	// Params are kind-specific settings.
 	Params map[string]string `json:"params,omitempty"`
 	// Attempts counts the runs begun; LastError is the latest failure.
-	Attempts  int    `json:"attempts"`
-	LastError string `json:"lastError,omitempty"`
+	Attempts int `json:"attempts"`
+	// Interrupted counts the runs the process did not live to finish.
+	Interrupted int    `json:"interrupted,omitempty"`
+	LastError   string `json:"lastError,omitempty"`
 	// Step is the last step the handler reported (Checkpoint).
 	Step string `json:"step,omitempty"`
 	// Marks are the idempotency marks the handler set (Mark).
@@ -149,6 +151,10 @@ type Queue struct {
 	Limits map[Kind]int
 	// MaxAttempts is how often a failing job runs before it fails (default 3).
 	MaxAttempts int
+	// MaxInterruptions is how often a job may be found running at a start
+	// (the process died under it) before it fails, so that a job that
+	// kills the process does not do so for ever (default 10).
+	MaxInterruptions int
 	// Backoff is the pause before the second attempt, doubled for each
 	// further one (default 5 s).
 	Backoff time.Duration
@@ -356,7 +362,7 @@ func (q *Queue) Retry(ctx context.Context, id string) (*Job, error) {
 		return j, fmt.Errorf("%w: job %s is %s; only failed or cancelled jobs can be retried", ErrState, id, j.State)
 	}
 	from := j.State
-	j.State, j.Attempts, j.CancelRequested, j.NotBefore, j.Finished, j.Updated = Queued, 0, false, time.Time{}, time.Time{}, q.now()
+	j.State, j.Attempts, j.Interrupted, j.CancelRequested, j.NotBefore, j.Finished, j.Updated = Queued, 0, 0, false, time.Time{}, time.Time{}, q.now()
 	if err := q.put(ctx, j); err != nil {
 		return nil, err
 	}
@@ -411,8 +417,13 @@ func (t *Task) Marked(key string) (string, bool) {
 
 // Stopping is closed when the queue stops taking jobs: a long handler (an
 // audit pass) ends at its next checkpoint, and its job stays queued.
-func (t *Task) Stopping() <-chan struct{} { return t.q.stopping }
+func (t *Task) Stopping() <-chan struct{} {
+	t.q.mu.Lock()
+	defer t.q.mu.Unlock()
+	return t.q.stopping
+}
 
+// isStopping reports whether Run stopped taking jobs; q.mu must be held.
 func (q *Queue) isStopping() bool {
 	select {
 	case <-q.stopping:
@@ -426,6 +437,11 @@ func (q *Queue) isStopping() bool {
 // (see Grace). Jobs found running at start (a crash) are queued again
 // first.
 func (q *Queue) Run(ctx context.Context) error {
+	q.mu.Lock()
+	if q.isStopping() {
+		q.stopping = make(chan struct{})
+	}
+	q.mu.Unlock()
 	if err := q.requeueRunning(ctx); err != nil {
 		return err
 	}
@@ -477,16 +493,25 @@ func (q *Queue) requeueRunning(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for _, j := range js {
-		from := j.State
 		j.State, j.Updated = Queued, q.now()
-		if j.CancelRequested {
+		j.Interrupted++
+		limit := q.MaxInterruptions
+		if limit <= 0 {
+			limit = 10
+		}
+		switch {
+		case j.CancelRequested:
 			j.State, j.Finished = Cancelled, q.now()
+		case j.Interrupted >= limit:
+			j.State, j.Finished = Failed, q.now()
+			j.LastError = fmt.Sprintf("the process stopped %d times while this job ran (does the job crash it?); retry it when the cause is found", j.Interrupted)
+			q.log().Error("job failed: interrupted too often", "job", j.ID, "kind", j.Kind, "interrupted", j.Interrupted)
+		default:
+			q.log().Info("job resumes after a restart", "job", j.ID, "kind", j.Kind, "step", j.Step, "attempts", j.Attempts)
 		}
 		if err := q.put(ctx, &j); err != nil {
 			return err
 		}
-		q.log().Info("job resumes after a restart", "job", j.ID, "kind", j.Kind, "step", j.Step, "attempts", j.Attempts)
-		q.observe(j, from)
 	}
 	return nil
 }

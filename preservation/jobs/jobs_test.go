@@ -2,6 +2,7 @@ package jobs_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -113,8 +114,42 @@ func TestResumeAfterCrash(t *testing.T) {
 	defer stop2()
 	go q2.Run(rctx2)
 	done := waitState(t, q2, j.ID, jobs.Done)
-	if done.Attempts != 2 || !sawMark.Load() || string(done.Result) != `{"aips":1}` {
-		t.Errorf("resumed job: attempts %d mark %v result %s", done.Attempts, sawMark.Load(), done.Result)
+	if done.Attempts != 2 || done.Interrupted != 1 || !sawMark.Load() || string(done.Result) != `{"aips":1}` {
+		t.Errorf("resumed job: attempts %d interrupted %d mark %v result %s", done.Attempts, done.Interrupted, sawMark.Load(), done.Result)
+	}
+}
+
+// A job under which the process dies again and again fails instead of
+// taking it down for ever.
+func TestJobThatKeepsCrashingFails(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t, "")
+	defer c.Close()
+	q := jobs.New(c)
+	q.MaxInterruptions = 2
+	j, _, _ := q.Enqueue(ctx, jobs.Job{Kind: jobs.KindIngest}, "")
+	running := func() {
+		// What a dispatch records before the process dies.
+		got, _ := q.Get(ctx, j.ID)
+		got.State = jobs.Running
+		b, _ := json.Marshal(got)
+		c.PutRecord(ctx, "job/"+j.ID, b)
+	}
+	for range 2 {
+		running()
+		// A start (no handler: the job is not run again here).
+		rctx, stop := context.WithTimeout(ctx, 30*time.Millisecond)
+		if err := q.Run(rctx); err != nil {
+			t.Fatal(err)
+		}
+		stop()
+	}
+	got, _ := q.Get(ctx, j.ID)
+	if got.State != jobs.Failed || got.Interrupted != 2 || got.LastError == "" {
+		t.Errorf("after two interruptions: %+v", got)
+	}
+	if r, _ := q.Retry(ctx, j.ID); r.Interrupted != 0 || r.State != jobs.Queued {
+		t.Errorf("retry: %+v", r)
 	}
 }
 
