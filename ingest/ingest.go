@@ -290,11 +290,6 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			return nil, err
 		}
 		objs = append(objs, built{a, obj, g.existing})
-		if in.intents != nil {
-			if err := in.intents.RecordIntent(ctx, a.Fingerprint, string(a.ID)); err != nil {
-				return nil, fmt.Errorf("ingest: %w", err)
-			}
-		}
 	}
 	// Every replica gets every object and is read back before anything
 	// becomes visible, in storage or in the catalog.
@@ -302,7 +297,20 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	for i, b := range objs {
 		written[i] = b.obj
 	}
-	if err := in.replicate(ctx, written); err != nil {
+	// Just before any store can hold a complete object, the intent log
+	// learns which AIP id each fingerprint is stored under (see adopt).
+	recordIntents := func() error {
+		if in.intents == nil {
+			return nil
+		}
+		for _, b := range objs {
+			if err := in.intents.RecordIntent(ctx, b.a.Fingerprint, string(b.a.ID)); err != nil {
+				return fmt.Errorf("ingest: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := in.replicate(ctx, written, recordIntents); err != nil {
 		return nil, err
 	}
 	for _, b := range objs {

@@ -15,8 +15,10 @@ import (
 	"github.com/magazin-archiv/magazin/preservation/store"
 )
 
-// IntentLog remembers which AIP id an ingest is about to store for a
-// fingerprint. With it, an ingest run again after a crash between storing
+// IntentLog remembers which AIP id an ingest stores for a fingerprint,
+// recorded between the two phases of replicate: after every store holds
+// and has read back all but the root inventories, before any object is
+// complete anywhere. With it, an ingest run again after a crash between storing
 // an AIP and cataloguing it adopts the stored AIP instead of storing a
 // second one (the daemon's job queue sets it; see WithIntents).
 type IntentLog interface {

@@ -44,7 +44,10 @@ const writeParallel = 16
 // 1 files of objects no listing shows (aip.Scan reports them incomplete),
 // in phase 2 objects complete in some stores, which `magazin audit
 // --repair` completes in the others.
-func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err error) {
+//
+// beforeComplete, when set, runs between the phases: the last moment
+// before any store can hold a complete object (the intent log).
+func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object, beforeComplete func() error) (err error) {
 	holds := make([]*holdBack, len(in.stores))
 	defer func() {
 		if err != nil {
@@ -59,6 +62,11 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object) (err erro
 	}
 	for _, h := range holds {
 		if err := readBack(ctx, h.Store, h.written); err != nil {
+			return err
+		}
+	}
+	if beforeComplete != nil {
+		if err := beforeComplete(); err != nil {
 			return err
 		}
 	}
