@@ -368,6 +368,8 @@ func looksXdomea(name string) bool {
 //	POST /admin/api/jobs/{id}/cancel               cancel
 //	POST /admin/api/jobs/{id}/retry                retry
 //	POST /admin/api/jobs {"kind":"audit","params":{"repair":"true"}}  queue an audit
+//	POST /admin/api/agencies/{id}/tokens          issue an upload token
+//	DELETE /admin/api/agencies/{id}/tokens        revoke the agency's tokens
 //
 // It is bound to a unix socket (default DATA/admin.sock, mode 0600) or a
 // loopback address: whoever reaches it is an operator.
@@ -410,6 +412,22 @@ func (d *daemon) adminHandler() http.Handler {
 			return
 		}
 		writeJSONStatus(w, http.StatusOK, j)
+	})
+	mux.HandleFunc("POST /admin/api/agencies/{id}/tokens", func(w http.ResponseWriter, r *http.Request) {
+		tok, err := issueToken(r.Context(), d.e.cat, r.PathValue("id"))
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSONStatus(w, http.StatusCreated, map[string]string{"token": tok})
+	})
+	mux.HandleFunc("DELETE /admin/api/agencies/{id}/tokens", func(w http.ResponseWriter, r *http.Request) {
+		n, err := revokeTokens(r.Context(), d.e.cat, r.PathValue("id"))
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		writeJSONStatus(w, http.StatusOK, map[string]int{"revoked": n})
 	})
 	mux.HandleFunc("POST /admin/api/jobs", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
@@ -516,6 +534,24 @@ func newAdminClient(addr string) *adminClient {
 // errNoDaemon: nothing answers on the admin address.
 var errNoDaemon = errors.New("no daemon answers")
 
+// adminErr is an error answer of the admin API; 404 matches
+// fs.ErrNotExist and 409 jobs.ErrState, as the errors behind them do.
+type adminErr struct {
+	code int
+	msg  string
+}
+
+func (e *adminErr) Error() string {
+	if e.msg == "" {
+		return fmt.Sprintf("admin API: %d %s", e.code, http.StatusText(e.code))
+	}
+	return e.msg
+}
+
+func (e *adminErr) Is(target error) bool {
+	return e.code == http.StatusNotFound && target == fs.ErrNotExist || e.code == http.StatusConflict && target == jobs.ErrState
+}
+
 func (a *adminClient) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -541,13 +577,7 @@ func (a *adminClient) do(ctx context.Context, method, path string, body, out any
 	if resp.StatusCode >= 300 {
 		var e struct{ Error string }
 		json.Unmarshal(b, &e)
-		switch resp.StatusCode {
-		case http.StatusNotFound:
-			return fmt.Errorf("%w: %s", jobs.ErrNotFound, e.Error)
-		case http.StatusConflict:
-			return fmt.Errorf("%w: %s", jobs.ErrState, e.Error)
-		}
-		return fmt.Errorf("admin API: %s: %s", resp.Status, e.Error)
+		return &adminErr{code: resp.StatusCode, msg: e.Error}
 	}
 	return json.Unmarshal(b, out)
 }
@@ -627,8 +657,14 @@ func jobVerb(name, usage string, addr cli.Flag, direct func(context.Context, *jo
 }
 
 // withJobs runs remote against a running daemon, else direct against the
-// catalog.
+// catalog's queue.
 func withJobs(c *cli.Context, remote func(*adminClient) error, direct func(*jobs.Queue) error) error {
+	return withDaemon(c, remote, func(cat *catalog.Catalog) error { return direct(jobs.New(cat)) })
+}
+
+// withDaemon runs remote against a running daemon's admin API, else direct
+// against the catalog (which the daemon would hold).
+func withDaemon(c *cli.Context, remote func(*adminClient) error, direct func(*catalog.Catalog) error) error {
 	data, err := filepath.Abs(c.String("data"))
 	if err != nil {
 		return fmt.Errorf("%w: --data: %v", errUsage, err)
@@ -642,5 +678,5 @@ func withJobs(c *cli.Context, remote func(*adminClient) error, direct func(*jobs
 		return fmt.Errorf("%w: %v (is `magazin serve` running without its admin API at %s?)", errUsage, err, adminAddress(c, data))
 	}
 	defer cat.Close()
-	return direct(jobs.New(cat))
+	return direct(cat)
 }

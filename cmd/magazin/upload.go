@@ -14,6 +14,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,38 +99,36 @@ func agencyOf(ctx context.Context, cat *catalog.Catalog, r *http.Request) (strin
 
 func agencyTokenCommand() *cli.Command {
 	return &cli.Command{Name: "token", Usage: "issue an API token for an agency's uploads (shown once; only its hash is kept)", ArgsUsage: "BEHOERDENKENNUNG",
-		Flags: []cli.Flag{&cli.BoolFlag{Name: "revoke", Usage: "revoke every token of the agency instead"}},
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "revoke", Usage: "revoke every token of the agency instead"},
+			&cli.StringFlag{Name: "admin-addr", EnvVars: []string{"MAGAZIN_ADMIN_ADDR"}, Usage: "the daemon's admin API (default unix:DATA/admin.sock)"}},
 		Description: "The agency sends the token as `Authorization: Bearer TOKEN` with PUT /api/v1/transfers/NAME (docs/operations.md). " +
-			"Run it with the daemon stopped (it needs the catalog); tokens issued are valid at once after the daemon starts.",
+			"With `magazin serve` running it asks the daemon through its admin API, else it writes the catalog directly.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("%w: agency token needs the Behördenkennung", errUsage)
 			}
-			data, err := filepath.Abs(c.String("data"))
-			if err != nil {
-				return fmt.Errorf("%w: --data: %v", errUsage, err)
-			}
-			cat, err := catalog.Open(catalog.DefaultDir(data), nil)
-			if err != nil {
-				return fmt.Errorf("%w: %v (stop `magazin serve` first)", errUsage, err)
-			}
-			defer cat.Close()
+			agency := c.Args().First()
+			path := "/admin/api/agencies/" + url.PathEscape(agency) + "/tokens"
 			if c.Bool("revoke") {
-				n, err := revokeTokens(c.Context, cat, c.Args().First())
+				var out struct{ Revoked int }
+				err := withDaemon(c, func(a *adminClient) error { return a.do(c.Context, http.MethodDelete, path, nil, &out) },
+					func(cat *catalog.Catalog) (err error) { out.Revoked, err = revokeTokens(c.Context, cat, agency); return err })
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(c.App.Writer, "revoked %d tokens of %s\n", n, c.Args().First())
+				fmt.Fprintf(c.App.Writer, "revoked %d tokens of %s\n", out.Revoked, agency)
 				return nil
 			}
-			tok, err := issueToken(c.Context, cat, c.Args().First())
+			var out struct{ Token string }
+			err := withDaemon(c, func(a *adminClient) error { return a.do(c.Context, http.MethodPost, path, nil, &out) },
+				func(cat *catalog.Catalog) (err error) { out.Token, err = issueToken(c.Context, cat, agency); return err })
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%w: %v (add it with `magazin agency add`)", errFailed, err)
 			}
 			if err != nil {
 				return err
 			}
-			fmt.Fprintln(c.App.Writer, tok)
+			fmt.Fprintln(c.App.Writer, out.Token)
 			return nil
 		}}
 }

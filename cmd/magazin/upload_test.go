@@ -302,6 +302,21 @@ func TestUploadAPIAndMetrics(t *testing.T) {
 		t.Errorf("show of an unknown job: exit %d", r.code)
 	}
 
+	// Tokens are issued through the running daemon too.
+	tokB2 := strings.TrimSpace(mustRun(t, append(a, "agency", "token", "psw:14999001", "--admin-addr", "unix:"+sock)...))
+	if r := doHTTP(t, "GET", base+"/api/v1/transfers", tokB2, nil, nil); r.code != 200 {
+		t.Errorf("a token issued through the daemon: %d", r.code)
+	}
+	if r := magazin(t, append(a, "agency", "token", "psw:00000000", "--admin-addr", "unix:"+sock)...); r.code != 1 {
+		t.Errorf("token for an unknown agency through the daemon: exit %d %s", r.code, r.stderr)
+	}
+	if out := mustRun(t, append(a, "agency", "token", "--revoke", "psw:14999001", "--admin-addr", "unix:"+sock)...); !strings.Contains(out, "revoked 2 tokens") {
+		t.Errorf("revoke: %s", out)
+	}
+	if r := doHTTP(t, "GET", base+"/api/v1/transfers", tokB, nil, nil); r.code != 401 {
+		t.Errorf("a revoked token: %d", r.code)
+	}
+
 	if code := p.stop(t); code != 0 {
 		t.Fatalf("SIGTERM: exit %d\n%s", code, p.out)
 	}
