@@ -112,7 +112,10 @@ func agencyTokenCommand() *cli.Command {
 			if c.Bool("revoke") {
 				var out struct{ Revoked int }
 				err := withDaemon(c, func(a *adminClient) error { return a.do(c.Context, http.MethodDelete, path, nil, &out) },
-					func(cat *catalog.Catalog) (err error) { out.Revoked, err = revokeTokens(c.Context, cat, agency); return err })
+					func(cat *catalog.Catalog) (err error) {
+						out.Revoked, err = revokeTokens(c.Context, cat, agency)
+						return err
+					})
 				if err != nil {
 					return err
 				}
@@ -121,7 +124,10 @@ func agencyTokenCommand() *cli.Command {
 			}
 			var out struct{ Token string }
 			err := withDaemon(c, func(a *adminClient) error { return a.do(c.Context, http.MethodPost, path, nil, &out) },
-				func(cat *catalog.Catalog) (err error) { out.Token, err = issueToken(c.Context, cat, agency); return err })
+				func(cat *catalog.Catalog) (err error) {
+					out.Token, err = issueToken(c.Context, cat, agency)
+					return err
+				})
 			if errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("%w: %v (add it with `magazin agency add`)", errFailed, err)
 			}
