@@ -275,12 +275,8 @@ func aipVerify(c *cli.Context) error {
 	}
 	bar.Finish()
 	if len(entries) > 0 {
-		seg, err := jr.Append(c.Context, entries...)
-		if err != nil {
+		if err := e.cat.Commit(c.Context, jr, entries...); err != nil {
 			return fmt.Errorf("recording verification in the journal: %w", err)
-		}
-		if err := e.cat.Apply(c.Context, seg); err != nil {
-			return err
 		}
 	}
 	if c.Bool("json") {

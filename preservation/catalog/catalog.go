@@ -33,6 +33,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/dgraph-io/badger/v4"
 
@@ -69,6 +70,10 @@ var ErrNotFound = fmt.Errorf("catalog: not found: %w", fs.ErrNotExist)
 type Catalog struct {
 	db  *badger.DB
 	log *slog.Logger
+	// commit serialises Commit: a segment is appended and applied before
+	// the next is appended, so segments are applied in journal order
+	// (Apply skips a segment at or below the head it has applied).
+	commit sync.Mutex
 }
 
 // Open opens (creating if needed) the catalog in dir. An empty dir opens an

@@ -522,8 +522,13 @@ func (c *Catalog) Agencies(ctx context.Context) ([]Agency, error) {
 }
 
 // Commit appends entries to the journal (storage is the truth) and then
-// applies them to the catalog.
+// applies them to the catalog. Commits are serialised, so that concurrent
+// writers (an ingest job, a scheduled audit) cannot apply a later segment
+// before an earlier one: every writer of the journal must go through
+// Commit, never Append and Apply on its own.
 func (c *Catalog) Commit(ctx context.Context, j *journal.Journal, entries ...journal.Entry) error {
+	c.commit.Lock()
+	defer c.commit.Unlock()
 	seg, err := j.Append(ctx, entries...)
 	if err != nil {
 		return err

@@ -69,6 +69,14 @@ type Applier interface {
 	Apply(ctx context.Context, seg *journal.Segment) error
 }
 
+// Committer appends entries to a journal and applies the segment as one
+// serialised step (catalog.Catalog.Commit). An Applier that is also a
+// Committer is used through Commit, so that an audit's segments and other
+// writers' segments reach the catalog in journal order.
+type Committer interface {
+	Commit(ctx context.Context, j *journal.Journal, entries ...journal.Entry) error
+}
+
 // Options configure an audit. The zero value audits everything once,
 // without repair, journal or catalog.
 type Options struct {
@@ -1003,6 +1011,14 @@ func (a *auditor) repairEvent(subject string, ev *RepairEvent) {
 func (a *auditor) flush(ctx context.Context) error {
 	if a.opts.Journal == nil || len(a.pending) == 0 {
 		a.pending = nil
+		return nil
+	}
+	if c, ok := a.opts.Apply.(Committer); ok {
+		err := c.Commit(ctx, a.opts.Journal, a.pending...)
+		a.pending = nil
+		if err != nil {
+			return fmt.Errorf("fixity: recording results in the journal: %w", err)
+		}
 		return nil
 	}
 	seg, err := a.opts.Journal.Append(ctx, a.pending...)
