@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"iter"
 	"log/slog"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/catalog"
 )
 
 // Catalog is what the reading room reads of the catalog.
@@ -280,8 +282,15 @@ type Crumb struct {
 // for the viewer of ctx (ViewerFrom): the public view, or the whole unit
 // where a closure decision for that viewer opened it (PublicUnit.Grant;
 // such an access is recorded, see SetAccessRecorder).
+//
+// A submission id that several units share finds none (the error matches
+// both fs.ErrNotExist and catalog.ErrAmbiguous): the reference comes from
+// the request, and the answer is "not found", not a server error.
 func (s *Service) Unit(ctx context.Context, ref string) (*PublicUnit, error) {
 	u, err := s.cat.ResolveUnit(ctx, ref)
+	if errors.Is(err, catalog.ErrAmbiguous) {
+		return nil, fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package access_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -151,5 +153,31 @@ func TestRootsAndAncestors(t *testing.T) {
 	if len(doc.Ancestors) != 2 || doc.Ancestors[0].Title != "Landratsamt Musterkreis" || doc.Ancestors[1].Signatur != "20001 Nr. 2" ||
 		doc.Ancestors[1].Title != "" || doc.BestandTitle != "Landratsamt Musterkreis" {
 		t.Errorf("ancestors = %+v", doc.Ancestors)
+	}
+}
+
+// A submission id (SourceID) several units share finds none: not found,
+// not a server error; a unique one, the Signatur and the id find the unit.
+func TestUnitByAmbiguousSubmissionIDIsNotFound(t *testing.T) {
+	ctx := context.Background()
+	svc, cat := setup(t, "day")
+	units := []preservation.Unit{
+		{ID: "s1", Parent: "b", Bestand: "b", Level: preservation.LevelAkte, Signatur: "20001 Nr. 11", Title: "Haushalt 1981",
+			SourceID: "submission", To: "1981-12-31", Order: 11},
+		{ID: "s2", Parent: "b", Bestand: "b", Level: preservation.LevelAkte, Signatur: "20001 Nr. 12", Title: "Pflegeakte Quast",
+			SourceID: "submission", To: "2018-07-24", Order: 12, Closure: preservation.ClosureFacts{Personal: true}},
+		{ID: "s3", Parent: "b", Bestand: "b", Level: preservation.LevelAkte, Signatur: "20001 Nr. 13", Title: "Haushalt 1980",
+			SourceID: "0f1e2d3c-aaaa-4bbb-8ccc-000000000013", To: "1980-12-31", Order: 13},
+	}
+	if err := cat.PutUnits(ctx, units); err != nil {
+		t.Fatal(err)
+	}
+	if pu, err := svc.Unit(ctx, "submission"); !errors.Is(err, fs.ErrNotExist) || !errors.Is(err, catalog.ErrAmbiguous) {
+		t.Errorf("Unit(submission) = %+v, %v; want not found and ambiguous", pu, err)
+	}
+	for ref, id := range map[string]string{"s2": "s2", "20001 Nr. 12": "s2", "0f1e2d3c-aaaa-4bbb-8ccc-000000000013": "s3"} {
+		if pu, err := svc.Unit(ctx, ref); err != nil || pu.Unit.ID != id {
+			t.Errorf("Unit(%q) = %+v, %v; want %s", ref, pu, err, id)
+		}
 	}
 }
