@@ -152,10 +152,11 @@ func buildLeakArchive(t *testing.T, g []string) ([]*leakUnit, string) {
 				u.shown = append(u.shown, fmt.Sprintf("OFFEN%s%d", w, n))
 			}
 		case "closed":
-			// Closed, not person-related: the title is public; the files,
-			// the AIP and the closure facts about persons are not.
-			mustRun(t, append(g, "closure", "set", "--created", "2020-01-01", "--person", fmt.Sprintf("GEHEIMFAKTPERSON%d", n), "--death", "2019-05-05", u.sig)...)
-			for _, w := range append(files, "FAKTPERSON") {
+			// Closed, not person-related (a closure fact about a person
+			// would make it person-related): the title is public; the
+			// files and the AIP are not.
+			mustRun(t, append(g, "closure", "set", "--created", "2020-01-01", "--secrecy", u.sig)...)
+			for _, w := range files {
 				u.hidden = append(u.hidden, fmt.Sprintf("GEHEIM%s%d", w, n))
 			}
 			u.shown = []string{fmt.Sprintf("PUBLIKTITEL%d", n)}
@@ -443,6 +444,9 @@ func (h *leakHunt) check(c *rawClient, id *leakIdentity, rq leakReq, r *leakResp
 			h.errorf("%s %s as %s: %d shows the hidden %q", rq.method, rq.target, id.name, r.code, w)
 		}
 	}
+	if r.code >= 500 {
+		h.errorf("%s %s as %s: %s", rq.method, rq.target, id.name, r.status)
+	}
 	if rq.closedFile && !(rq.granted && len(id.allowed) > 0) && r.code != http.StatusForbidden && r.code != http.StatusNotFound &&
 		!(r.code >= 300 && r.code < 400) && r.code != http.StatusBadRequest {
 		h.errorf("%s %s as %s: %d for a closed unit's file, want 403 or 404", rq.method, rq.target, id.name, r.code)
@@ -617,7 +621,7 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 	searchQs := []string{"", "q=GEHEIM*", "q=geheim*", "q=GEHEIMTITEL4", "q=GEHEIMTITEL4~2", "q=GEHEIMTITEL~2", "q=GEHEIM%3FITEL4",
 		"q=%2FGEHEIM.*%2F", "q=title%3AGEHEIM*", "q=scope%3AGEHEIM*", "q=persons%3AGEHEIM*", "q=places%3AGEHEIM*", "q=subjects%3AGEHEIM*",
 		"q=aip%3A*", "q=*", "q=GEHEIMINHALT3", "q=GEHEIMDATEI3", "q=GEHEIMPDFTEXT4", "q=GEHEIMORDNER4", "q=%22Akte+GEHEIMORDNER4%22",
-		"q=GEHEIMPERSON5", "q=Erna", "q=Pflegegeld", "q=1941-07-13", "q=GEHEIMFAKTPERSON3", "q=%2BPflegegeld+-OFFENTITEL1",
+		"q=GEHEIMPERSON5", "q=Erna", "q=Pflegegeld", "q=1941-07-13", "q=GEHEIMORT4", "q=GEHEIMSACHE5", "q=%2BPflegegeld+-OFFENTITEL1",
 		"q=Pflegegeld&open=0", "open=0", "open=0&level=akte", "decade=2010&open=0", "decade=2020", "from=2019&to=2021",
 		"q=PUBLIKTITEL3", "q=OFFENTITEL1", "bestand=" + url.QueryEscape(bestand) + "&open=0", "bestand=" + url.QueryEscape(bestand) + "&q=GEHEIM*",
 		"page=1&size=1000", "seite=2", "seite=99999", "size=-1", "size=0", "page=0", "seite=abc", "page=-1", "size=1&page=5",
@@ -979,12 +983,15 @@ func TestLeakHunt(t *testing.T) {
 	}
 	crawlStart := time.Now()
 	harvested := map[string]map[string]bool{}
+	perIdent := map[string]int64{}
 	for range rounds {
 		for _, id := range idents {
+			before := h.reqs.Load()
 			h.crawl(id, reqs, 4)
 			c := &rawClient{addr: h.addr}
 			harvested = h.harvest(c, id, us)
 			c.close()
+			perIdent[id.name] += h.reqs.Load() - before
 		}
 	}
 	crawlTime := time.Since(crawlStart)
@@ -1024,8 +1031,9 @@ func TestLeakHunt(t *testing.T) {
 		return "/unit/" + u.short() + "/file/original/" + url.PathEscape(u.files[i])
 	}
 	for _, id := range idents {
-		expect(id, "/api/v1/search?q=OFFENTITEL1", nil, 200, "OFFENTITEL1")
-		expect(id, "/search?q=PUBLIKTITEL3", nil, 200, "PUBLIKTITEL3")
+		expect(id, "/api/v1/search?q=OFFENTITEL1", nil, 200, `"total":1`, "Akte OFFENTITEL1 Straßenbau")
+		expect(id, "/api/v1/search?q=PUBLIKTITEL3", nil, 200, `"total":1`, "Akte PUBLIKTITEL3 Haushalt", closed3.sig)
+		expect(id, "/unit/"+closed3.short(), nil, 200, "Akte PUBLIKTITEL3 Haushalt")
 		expect(id, fileURL(open1, 0), nil, 200, "OFFENINHALT1")
 		expect(id, fileURL(open1, 0), [][2]string{{"Range", "bytes=0-6"}}, 206, "Vermerk")
 		expect(id, fileURL(open1, 1), nil, 200, "OFFENPDFTEXT1")
@@ -1033,6 +1041,9 @@ func TestLeakHunt(t *testing.T) {
 			expect(id, "/api/v1/search?q="+q, nil, 200, `"total":0`)
 		}
 	}
+	expect(anon, "/api/v1/ead/findbuch/20001", nil, 200, "OFFENTITEL1", "PUBLIKTITEL3", personal4.sig, "DE-Lk1")
+	expect(anon, "/api/v1/ead/tektonik", nil, 200, "Landratsamt Leakhausen")
+	expect(anon, "/api/v1/units/"+personal4.short()+"/ead", nil, 200, personal4.sig)
 	expect(a, "/unit/"+granted5.short(), nil, 200, "GEHEIMTITEL5", "GEHEIMPERSON5")
 	expect(a, fileURL(granted5, 0), nil, 200, "GEHEIMINHALT5")
 	expect(a, fileURL(granted5, 0), [][2]string{{"Range", "bytes=8-20"}}, 206, "GEHEIMINHALT")
@@ -1044,8 +1055,8 @@ func TestLeakHunt(t *testing.T) {
 	expect(b, fileURL(granted5, 1), nil, 403)
 	expect(anon, fileURL(granted5, 1), nil, 403)
 
-	t.Logf("leak hunt: %d requests (%d twins) on %d routes + /oai as %d identities in %v; statuses %v", h.reqs.Load(), h.twins.Load(),
-		len(routes), len(idents), crawlTime.Round(time.Millisecond), h.byCode)
+	t.Logf("leak hunt: %d requests (%d twins) on %d routes + /oai as %d identities in %v; per identity %v; statuses %v; %d hidden words",
+		h.reqs.Load(), h.twins.Load(), len(routes), len(idents), crawlTime.Round(time.Millisecond), perIdent, h.byCode, len(h.hidden))
 	if n := h.errs.Load(); n > maxLeakErrors {
 		t.Errorf("%d findings in all, the first %d shown", n, maxLeakErrors)
 	}
