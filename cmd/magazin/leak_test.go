@@ -315,6 +315,8 @@ type leakHunt struct {
 	t       *testing.T
 	addr    string
 	hidden  []string // every hidden word of every closed unit
+	shown   []string // words open units show: the crawl must meet each
+	seen    map[string]bool
 	csrfRE  *regexp.Regexp
 	reqs    atomic.Int64
 	twins   atomic.Int64
@@ -436,6 +438,13 @@ func (h *leakHunt) check(c *rawClient, id *leakIdentity, rq leakReq, r *leakResp
 	h.t.Helper()
 	text := strings.ToLower(r.text())
 	carried := h.carried(id, rq)
+	for _, w := range h.shown {
+		if strings.Contains(text, strings.ToLower(w)) && !strings.Contains(strings.ToLower(unescapeAll(rq.target)), strings.ToLower(w)) {
+			h.mu.Lock()
+			h.seen[id.name+"\x00"+w] = true
+			h.mu.Unlock()
+		}
+	}
 	for _, w := range h.hidden {
 		if id.allowed[w] || slices.Contains(carried, w) {
 			continue
@@ -964,14 +973,18 @@ func TestLeakHunt(t *testing.T) {
 	}
 
 	h := &leakHunt{t: t, addr: strings.TrimPrefix(base, "http://"), csrfRE: regexp.MustCompile(`name="csrf" value="[^"]*"`),
-		byCode: map[int]int{}, byRoute: map[string]int{}}
+		byCode: map[int]int{}, byRoute: map[string]int{}, seen: map[string]bool{}}
 	grantedWords := map[string]bool{}
 	for _, u := range us {
 		h.hidden = append(h.hidden, u.hidden...)
+		h.shown = append(h.shown, u.shown...)
 	}
 	for _, w := range granted5.hidden {
 		grantedWords[w] = true
 	}
+	// What the grant opens to A, the crawl must meet as A.
+	grantShown := []string{"GEHEIMTITEL5", "GEHEIMPERSON5", "GEHEIMINHALT5", "GEHEIMPDFTEXT5"}
+	h.shown = append(h.shown, grantShown...)
 	idents := []*leakIdentity{{name: "anonymous", allowed: map[string]bool{}},
 		{name: "researcher B", cookie: sessionOf(t, bert), allowed: map[string]bool{}},
 		{name: "researcher A (granted " + granted5.sig + ")", cookie: sessionOf(t, ada), allowed: grantedWords}}
@@ -998,6 +1011,19 @@ func TestLeakHunt(t *testing.T) {
 	for _, p := range routes {
 		if h.byRoute[p] == 0 {
 			t.Errorf("no request reached the route %q", p)
+		}
+	}
+	for _, id := range idents {
+		for _, w := range h.shown {
+			if slices.Contains(grantShown, w) {
+				if id.allowed[w] != h.seen[id.name+"\x00"+w] {
+					t.Errorf("the crawl as %s met %q: %v", id.name, w, h.seen[id.name+"\x00"+w])
+				}
+				continue
+			}
+			if !h.seen[id.name+"\x00"+w] {
+				t.Errorf("the crawl as %s never met %q (unasked): it cannot see what is open", id.name, w)
+			}
 		}
 	}
 	for _, prefix := range []string{"oai_dc", "ead"} {
