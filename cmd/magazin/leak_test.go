@@ -2,9 +2,14 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +25,7 @@ import (
 	"time"
 
 	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/access/desk"
 	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/preservation/aip"
@@ -83,6 +89,28 @@ func leakPDF(text string) []byte {
 	return []byte(b.String())
 }
 
+// leakPNG is a small PNG image with text in a tEXt chunk (kept in the
+// original's bytes, lost when an image server re-encodes it).
+func leakPNG(t *testing.T, text string) []byte {
+	t.Helper()
+	img := image.NewGray(image.Rect(0, 0, 16, 16))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	const ihdrEnd = 8 + 4 + 4 + 13 + 4
+	data := append([]byte("Comment\x00"), text...)
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	chunk = append(chunk, "tEXt"...)
+	chunk = append(chunk, data...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	return append(append(append([]byte(nil), raw[:ihdrEnd]...), chunk...), raw[ihdrEnd:]...)
+}
+
 // buildLeakArchive builds the archive through the CLI: Bestand 20001 with
 // five Akten (two open, one closed, one closed person-related, one closed
 // person-related that researcher A will be granted), each with a text
@@ -128,7 +156,12 @@ func buildLeakArchive(t *testing.T, g []string) ([]*leakUnit, string) {
 				t.Fatal(err)
 			}
 		}
-		u.files = []string{txt, pdf}
+		img := fmt.Sprintf("%sBILD%d.png", pfx, n)
+		u.content[img] = leakPNG(t, fmt.Sprintf("%sPNGTEXT%d", pfx, n))
+		if err := os.WriteFile(filepath.Join(dir, img), u.content[img], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		u.files = []string{txt, pdf, img}
 		dirs = append(dirs, dir)
 		us = append(us, u)
 	}
@@ -141,7 +174,7 @@ func buildLeakArchive(t *testing.T, g []string) ([]*leakUnit, string) {
 		}
 	}
 	for _, u := range us {
-		n, files := u.n, []string{"DATEI", "INHALT", "PDF", "PDFTEXT"}
+		n, files := u.n, []string{"DATEI", "INHALT", "PDF", "PDFTEXT", "BILD", "PNGTEXT"}
 		if u.aip == "" {
 			t.Fatalf("ingest did not report %s:\n%s", u.folder, out)
 		}
@@ -149,7 +182,9 @@ func buildLeakArchive(t *testing.T, g []string) ([]*leakUnit, string) {
 		case "open":
 			mustRun(t, append(g, "closure", "set", "--created", "1990-06-30", u.sig)...)
 			for _, w := range append(files, "TITEL") {
-				u.shown = append(u.shown, fmt.Sprintf("OFFEN%s%d", w, n))
+				if w != "PNGTEXT" { // IIIF re-encodes images
+					u.shown = append(u.shown, fmt.Sprintf("OFFEN%s%d", w, n))
+				}
 			}
 		case "closed":
 			// Closed, not person-related (a closure fact about a person
@@ -205,6 +240,14 @@ func (leakRoom) Children(context.Context, string, int, int) (*search.Results, er
 }
 func (leakRoom) Unit(context.Context, string) (*access.PublicUnit, error) { return nil, os.ErrNotExist }
 func (leakRoom) Today() string                                            { return "2026-11-26" }
+
+// leakDeskAuth lets desk.New build the desk whose route table the crawl
+// walks.
+type leakDeskAuth struct{}
+
+func (leakDeskAuth) User(*http.Request) (desk.Identity, bool) { return desk.Identity{}, false }
+func (leakDeskAuth) CSRFToken(*http.Request) string           { return "" }
+func (leakDeskAuth) CheckCSRF(*http.Request) error            { return os.ErrPermission }
 
 // leakResp is one HTTP answer as read off the wire.
 type leakResp struct {
@@ -301,6 +344,9 @@ type leakReq struct {
 	// closedFile: the request asks for the content of a closed unit's
 	// file; granted: the unit it names is the one granted to A.
 	closedFile, granted bool
+	// staffOnly: the route is the archivists' (never 2xx to the
+	// crawlers, none of whom is one).
+	staffOnly bool
 }
 
 // leakIdentity is a crawler: anonymous, or a logged-in researcher.
@@ -415,7 +461,7 @@ func (h *leakHunt) fetch(c *rawClient, id *leakIdentity, rq leakReq) *leakResp {
 			base, _ := url.Parse(rq.target)
 			loc = base.ResolveReference(u).RequestURI()
 		}
-		rq.target, rq.method = loc, "GET"
+		rq.target, rq.method, rq.staffOnly = loc, "GET", false
 	}
 	return last
 }
@@ -452,6 +498,9 @@ func (h *leakHunt) check(c *rawClient, id *leakIdentity, rq leakReq, r *leakResp
 		if strings.Contains(text, strings.ToLower(w)) {
 			h.errorf("%s %s as %s: %d shows the hidden %q", rq.method, rq.target, id.name, r.code, w)
 		}
+	}
+	if rq.staffOnly && r.code < 300 {
+		h.errorf("%s %s as %s: an archivists' route answers %d", rq.method, rq.target, id.name, r.code)
 	}
 	if r.code >= 500 {
 		h.errorf("%s %s as %s: %s", rq.method, rq.target, id.name, r.status)
@@ -685,6 +734,11 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 					vals = []string{"style.css", "lock.svg", "..%2Fopenapi.yaml", "%2e%2e/templates/unit.html", "..%2F..%2Fweb.go"}
 				case "{id}":
 					vals = append(slices.Clone(reqIDs), "req-00000000000000000000000000000000", url.PathEscape(us[3].id), "..%2Fantraege")
+					if !strings.HasPrefix(path, "/archiv/antraege/") {
+						vals = append(slices.Clone(refs), reqIDs...) // the desk's units and AIPs
+					}
+				case "{process}":
+					vals = []string{stand("00000000-0000-0000-0000-000000000000"), url.PathEscape(us[3].id), us[3].short(), "..%2F..%2Funit%2F" + us[3].short()}
 				default:
 					t.Fatalf("route %q has the wildcard %s, which the leak hunt cannot fill: teach it", pattern, w)
 				}
@@ -729,6 +783,8 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 		case path == "/{$}" || path == "/healthz" || path == "/favicon.ico" || strings.HasPrefix(path, "/anmelden") || path == "/abmelden" ||
 			path == "/registrieren" || path == "/konto/antraege" || path == "/archiv/antraege" || path == "/api/v1/openapi.yaml":
 			queries = []string{"", "weiter=%2Funit%2F" + us[3].short(), "hinweis=registriert"}
+		case strings.HasPrefix(path, "/archiv/"):
+			queries = []string{"", "page=1&size=1000"}
 		case path == "/api/v1/units" || path == "/api/v1/ead/tektonik":
 			queries = []string{"", "page=1&size=1000", "page=2&size=1", "size=-1", "page=99999"}
 		}
@@ -783,10 +839,28 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 					if q != "" {
 						target += "?" + q
 					}
-					reqs = append(reqs, leakReq{method: m, target: target, pattern: pattern, closedFile: tg.closedFile, granted: tg.granted})
+					reqs = append(reqs, leakReq{method: m, target: target, pattern: pattern, closedFile: tg.closedFile, granted: tg.granted,
+						staffOnly: strings.HasPrefix(path, "/archiv/")})
 				}
 			}
 		}
+	}
+	// IIIF (mounted beside the route table): manifests and images of every
+	// unit, by every reference; images are the units' PNG files.
+	for _, ref := range append(slices.Clone(fileRefs), refs[len(refs)-6:]...) {
+		u := byRef[ref]
+		closed := u == nil || u.closed()
+		granted := u != nil && u.kind == "granted"
+		for _, p := range []string{"/iiif/manifest/" + ref, "/iiif/image/" + ref + "~1", "/iiif/image/" + ref + "~1/info.json",
+			"/iiif/image/" + ref + "~1/full/max/0/default.jpg", "/iiif/image/" + ref + "~1/full/max/0/default.png",
+			"/iiif/image/" + ref + "~1/0,0,8,8/max/0/default.jpg", "/iiif/image/" + ref + "~2/info.json", "/iiif/image/" + ref + "~0/info.json",
+			"/iiif/image/" + ref + "~-1/info.json", "/iiif/image/" + ref + "%7E1/info.json", "/iiif/manifest/" + ref + "/", "/iiif/manifest/..%2F" + ref} {
+			reqs = append(reqs, leakReq{method: "GET", target: p, pattern: "/iiif/", closedFile: closed, granted: granted})
+		}
+	}
+	for _, p := range []string{"/iiif/", "/iiif/viewer/", "/iiif/viewer/..%2F..%2Fiiif.go", "/iiif/viewer/%2e%2e/%2e%2e/leak", "/iiif/image/",
+		"/iiif/manifest/", "/iiif/image/" + us[3].short() + "~1/full/max/0/default.jpg", "/iiif/image/" + url.PathEscape(us[3].aip) + "~1/info.json"} {
+		reqs = append(reqs, leakReq{method: "GET", target: p, pattern: "/iiif/"})
 	}
 	// HTTP Range on the closed units' files: single, suffix, open-ended,
 	// multi-range, unsatisfiable; with If-Range.
@@ -958,7 +1032,11 @@ func TestLeakHunt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	routes := srv.Routes()
+	dh, err := desk.New(desk.Config{Auth: leakDeskAuth{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := append(srv.Routes(), dh.Routes()...)
 	_, _, spec := httpGet(t, base+"/api/v1/openapi.yaml")
 	for _, m := range regexp.MustCompile(`(?m)^  (/\S*):`).FindAllStringSubmatch(string(spec), -1) {
 		p := regexp.MustCompile(`\{[^}]*\}`).ReplaceAllString("/api/v1"+m[1], "{}")
@@ -1078,6 +1156,12 @@ func TestLeakHunt(t *testing.T) {
 		expect(id, fileURL(personal4, 1), nil, 403)
 		expect(id, fileURL(closed3, 1), nil, 403)
 	}
+	for _, id := range idents {
+		expect(id, "/iiif/image/"+open1.short()+"~1/info.json", nil, 200, open1.short())
+		expect(id, "/iiif/manifest/"+open1.short(), nil, 200, "OFFENTITEL1")
+	}
+	expect(a, "/iiif/image/"+granted5.short()+"~1/info.json", nil, 200, granted5.short())
+	expect(a, "/iiif/manifest/"+granted5.short(), nil, 200, "GEHEIMTITEL5")
 	expect(b, fileURL(granted5, 1), nil, 403)
 	expect(anon, fileURL(granted5, 1), nil, 403)
 
