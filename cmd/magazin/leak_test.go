@@ -311,7 +311,7 @@ func (c *rawClient) once(method, target string, hdr [][2]string, body string) (*
 	for _, h := range hdr {
 		fmt.Fprintf(&b, "%s: %s\r\n", h[0], h[1])
 	}
-	if body != "" || method == "POST" {
+	if body != "" || method == "POST" || method == "PUT" {
 		fmt.Fprintf(&b, "Content-Length: %d\r\n", len(body))
 	}
 	b.WriteString("\r\n" + body)
@@ -861,6 +861,21 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 	for _, p := range []string{"/iiif/", "/iiif/viewer/", "/iiif/viewer/..%2F..%2Fiiif.go", "/iiif/viewer/%2e%2e/%2e%2e/leak", "/iiif/image/",
 		"/iiif/manifest/", "/iiif/image/" + us[3].short() + "~1/full/max/0/default.jpg", "/iiif/image/" + url.PathEscape(us[3].aip) + "~1/info.json"} {
 		reqs = append(reqs, leakReq{method: "GET", target: p, pattern: "/iiif/"})
+	}
+	// The agencies' upload API and the admin API, with no, a made-up, an
+	// empty and a Basic credential: never 2xx to a session, whoever's.
+	for _, cred := range []string{"", "Bearer " + strings.Repeat("x", 43), "Bearer ", "Basic YWRtaW46YWRtaW4="} {
+		var hdr [][2]string
+		if cred != "" {
+			hdr = [][2]string{{"Authorization", cred}}
+		}
+		for _, x := range []string{"GET /api/v1/transfers", "GET /api/v1/transfers/" + stand("00000000-0000-0000-0000-000000000000"),
+			"GET /api/v1/transfers/" + us[3].short(), "GET /api/v1/transfers/" + strings.TrimPrefix(us[3].aip, "urn:uuid:"),
+			"GET /api/v1/transfers/..%2F..%2Funit%2F" + us[3].short(), "PUT /api/v1/transfers/leak.zip", "PUT /api/v1/transfers/..%2F..%2Fleak.zip",
+			"GET /admin/api/jobs", "POST /admin/api/jobs", "POST /admin/api/agencies/LRA/tokens", "DELETE /admin/api/agencies/LRA/tokens"} {
+			m, target, _ := strings.Cut(x, " ")
+			reqs = append(reqs, leakReq{method: m, target: target, hdr: hdr, pattern: "/api/v1/transfers", staffOnly: true})
+		}
 	}
 	// HTTP Range on the closed units' files: single, suffix, open-ended,
 	// multi-range, unsatisfiable; with If-Range.
