@@ -6,7 +6,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 DATA     ?= ./magazin-data
 ADDR     ?= 127.0.0.1:8080
 
-.PHONY: all build test test-short run bench lint fmt vet imports tidy soak soak-rel fuzz clean
+.PHONY: all build test test-short run bench lint fmt vet imports tidy soak fuzz clean
 
 all: build
 
@@ -49,18 +49,13 @@ FUZZTIME ?= 10m
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
-# The long runs: the daemon killed with SIGKILL 50 times while it ingests
-# (cmd/magazin TestCrashKillRestart; `make test` runs 5 kills), then the
-# fuzz targets.
+# The long runs (scripts/soak.sh, docs/reliability.md): the daemon killed
+# with SIGKILL 50 times while it ingests (`make test` runs 5 kills), the
+# bit-rot campaign with 1,000 damaged objects, the large leak-hunt crawl,
+# then every fuzz target for 5 minutes.
 CRASH_ROUNDS ?= 50
 soak:
-	MAGAZIN_CRASH_ROUNDS=$(CRASH_ROUNDS) $(GO) test -race -count=1 -timeout 90m -run 'TestCrashKillRestart' -v ./cmd/magazin/
-	./scripts/fuzz.sh 5m
-
-# The long reliability tests (docs/reliability.md): the bit-rot campaign
-# with 1,000 damaged objects.
-soak-rel:
-	MAGAZIN_SOAK=1 $(GO) test -count=1 -timeout 60m -run 'TestBitRotCampaign' ./preservation/fixity/
+	CRASH_ROUNDS=$(CRASH_ROUNDS) FUZZTIME=5m ./scripts/soak.sh
 
 clean:
 	rm -rf bin
