@@ -24,6 +24,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
+	"github.com/magazin-archiv/magazin/preservation/jobs"
 	"github.com/magazin-archiv/magazin/preservation/journal"
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
@@ -60,7 +61,7 @@ func (a webSessions) CheckCSRF(r *http.Request) error {
 
 // newDesk returns the desk over the archive e.
 // fallback answers the reading room's own pages under /archiv/.
-func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler) (*desk.Handler, error) {
+func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *jobs.Queue) (*desk.Handler, error) {
 	j := journal.New(e.stores...)
 	d, err := newDialogue(c, e, j)
 	if err != nil {
@@ -68,7 +69,7 @@ func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler) (*de
 	}
 	return desk.New(desk.Config{
 		Auth:         auth,
-		Ingests:      &deskIngests{e: e},
+		Ingests:      &deskIngests{e: e, q: q},
 		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
 		Descriptions: &deskDescriptions{e: e, j: j},
 		Audits:       &deskAudits{e: e},
@@ -78,8 +79,8 @@ func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler) (*de
 }
 
 // mountDesk serves the desk at /archiv/ beside h.
-func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth) (http.Handler, error) {
-	dh, err := newDesk(c, e, auth, h)
+func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth, q *jobs.Queue) (http.Handler, error) {
+	dh, err := newDesk(c, e, auth, h, q)
 	if err != nil {
 		return nil, err
 	}
@@ -312,12 +313,52 @@ func (s *deskDescriptions) Save(ctx context.Context, id string, ed desk.Edit, wh
 
 // --- ingest monitor ---
 
-type deskIngests struct{ e *env }
+type deskIngests struct {
+	e *env
+	q *jobs.Queue // nil: no daemon queue (tests of the desk alone)
+}
 
-// Recent lists what exists today: the AIPs made (an xdomea transfer's AIPs
-// as one submission) and the rejected submissions in quarantine.
+// Recent lists the daemon's unfinished and failed ingest jobs, what exists
+// today (the AIPs made, an xdomea transfer's AIPs as one submission) and the
+// rejected submissions in quarantine.
 func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission, error) {
 	var out []desk.Submission
+	if s.q != nil {
+		js, err := s.q.List(ctx, jobs.Filter{})
+		if err != nil {
+			return nil, err
+		}
+		for _, j := range js {
+			if j.Kind != jobs.KindIngest && j.Kind != jobs.KindXdomea {
+				continue
+			}
+			var state string
+			switch j.State {
+			case jobs.Queued:
+				state = desk.StateWaiting
+			case jobs.Running:
+				state = desk.StateRunning
+			case jobs.Failed:
+				state = desk.StateFailed
+			default:
+				continue // done: listed below by its AIPs; cancelled: nothing to show
+			}
+			source := j.Name
+			if j.Agency != "" {
+				source = j.Agency + ": " + j.Name
+			}
+			started := j.Started
+			if started.IsZero() {
+				started = j.Created
+			}
+			sub := desk.Submission{ID: j.ID, Kind: string(j.Kind), Source: source, Title: j.Step,
+				State: state, Started: started, Finished: j.Finished}
+			if j.LastError != "" {
+				sub.Problems = preservation.Problems{{Code: "JOB_FAILED", Severity: preservation.SeverityError, Message: j.LastError}}
+			}
+			out = append(out, sub)
+		}
+	}
 	inTransfer := map[string]bool{}
 	ps, err := s.e.cat.Processes(ctx)
 	if err != nil {
