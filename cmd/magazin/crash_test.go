@@ -74,13 +74,32 @@ func makeTransfer(t *testing.T, dir string, n int, broken bool) (name, pid strin
 // daemonProc is a `magazin serve` the test kills.
 type daemonProc struct {
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *lockedBuffer
 	done chan error
+}
+
+// lockedBuffer collects a daemon's output, written by exec's copying
+// goroutine while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func startDaemon(t *testing.T, args ...string) *daemonProc {
 	t.Helper()
-	p := &daemonProc{out: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &daemonProc{out: &lockedBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

@@ -396,7 +396,7 @@ func TestReadyzFollowsStores(t *testing.T) {
 	magazinEnv(t, srv.env, append(g, "store", "init")...)
 	addr := freeAddr(t)
 	base := "http://" + addr
-	p := &daemonProc{out: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &daemonProc{out: &lockedBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(bin, append(g, "serve", "--addr", addr, "--admin-addr", "unix:"+sock, "--audit-every", "0", "--ready-timeout", "2s")...)
 	p.cmd.Env = append(os.Environ(), srv.env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
