@@ -40,6 +40,13 @@ source "$s3dir/clamd/env"
 echo "== lint" >&2
 make --no-print-directory lint
 
+fuzzstatus=0
+# A short fuzz pass: every fuzz target for a fixed number of inputs (a count,
+# not a duration: go test -fuzztime with a short duration can end in a
+# spurious "context deadline exceeded"). `make fuzz` runs them for minutes.
+echo "== fuzz: ${MAGAZIN_FUZZ_EXECS:-2000} inputs per target" >&2
+FUZZLOG="$s3dir/fuzz" scripts/fuzz.sh "${MAGAZIN_FUZZ_EXECS:-2000}x" >&2 || fuzzstatus=1
+
 echo "== go test -race ./..." >&2
 go build -o "$s3dir/testsum" ./internal/tools/testsum
 set +e
@@ -47,5 +54,7 @@ go test -race -count=1 -timeout 25m -json ./... 2>&1 | "$s3dir/testsum"
 codes=("${PIPESTATUS[@]}")
 status=0
 [ "${codes[0]}" = 0 ] && [ "${codes[1]}" = 0 ] || status=1
+[ "$fuzzstatus" = 0 ] || { echo "test: the short fuzz pass failed (see its lines above)" >&2; status=1; }
 set -e
+
 exit "$status"
