@@ -22,8 +22,8 @@ var berlin = func() *time.Location {
 var funcs = template.FuncMap{
 	"when":      when,
 	"stamp":     stamp,
-	"day":       germanDate,
-	"laufzeit":  laufzeit,
+	"day":       preservation.GermanDate,
+	"laufzeit":  preservation.LaufzeitText,
 	"step":      stepText,
 	"state":     stateText,
 	"num":       germanNumber,
@@ -65,30 +65,6 @@ func stamp(s string) string {
 		return s
 	}
 	return when(t)
-}
-
-// germanDate turns YYYY[-MM[-DD]] into DD.MM.YYYY (or MM.YYYY, YYYY).
-func germanDate(s string) string {
-	p := strings.Split(s, "-")
-	switch len(p) {
-	case 3:
-		return p[2] + "." + p[1] + "." + p[0]
-	case 2:
-		return p[1] + "." + p[0]
-	}
-	return s
-}
-
-func laufzeit(from, to string) string {
-	switch {
-	case from == "" && to == "":
-		return ""
-	case from == to || to == "":
-		return germanDate(from)
-	case from == "":
-		return "bis " + germanDate(to)
-	}
-	return germanDate(from) + " – " + germanDate(to)
 }
 
 func stepText(p Process) string {

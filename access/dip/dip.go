@@ -269,7 +269,7 @@ func dublinCore(pu *access.PublicUnit) ([]byte, error) {
 	add("identifier", u.Signatur)
 	add("identifier", u.ID)
 	add("creator", u.Provenance)
-	add("date", ead.Laufzeit(u.From, u.To))
+	add("date", preservation.Laufzeit(u.From, u.To))
 	add("description", u.Scope)
 	add("type", u.Level)
 	add("format", u.Extent)

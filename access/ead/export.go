@@ -269,7 +269,7 @@ func (f *file) header(decl bool, eadid, title, today string) {
 	f.close("filedesc")
 	f.open("profiledesc")
 	f.open("creation")
-	f.leaf("date", germanDate(today), "normal", today)
+	f.leaf("date", preservation.GermanDate(today), "normal", today)
 	f.close("creation")
 	f.close("profiledesc")
 	f.close("eadheader")

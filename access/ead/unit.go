@@ -104,7 +104,7 @@ func (f *file) unit(pu *access.PublicUnit) {
 	if normal := normalOf(u.From, u.To); normal != "" || ex[xUnitdate] != "" {
 		text := ex[xUnitdate]
 		if text == "" {
-			text = Laufzeit(u.From, u.To)
+			text = preservation.Laufzeit(u.From, u.To)
 		}
 		f.leaf("unitdate", text, "normal", normal)
 	}
@@ -190,7 +190,7 @@ func (f *file) unit(pu *access.PublicUnit) {
 			f.escape("Gesperrt: die Schutzfrist lässt sich noch nicht bestimmen.")
 		} else {
 			f.escape("Gesperrt – zugänglich ab ")
-			f.inline("date", germanDate(pu.Release), "normal", pu.Release)
+			f.inline("date", preservation.GermanDate(pu.Release), "normal", pu.Release)
 		}
 		f.raw("</p>")
 		if pu.Governing != "" {
@@ -356,30 +356,4 @@ func normalOf(from, to string) string {
 		return from
 	}
 	return from + "/" + to
-}
-
-// Laufzeit renders a Laufzeit the German way ("1950-1960",
-// "01.03.1950-31.12.1960"), as profiles/ead does, so that a round trip
-// keeps no text of its own.
-func Laufzeit(from, to string) string {
-	if from == "" && to == "" {
-		return ""
-	}
-	if from == to || to == "" {
-		return germanDate(from)
-	}
-	if from == "" {
-		return "-" + germanDate(to)
-	}
-	return germanDate(from) + "-" + germanDate(to)
-}
-
-func germanDate(s string) string {
-	switch len(s) {
-	case 7:
-		return s[5:7] + "." + s[:4]
-	case 10:
-		return s[8:10] + "." + s[5:7] + "." + s[:4]
-	}
-	return s
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/magazin-archiv/magazin/access"
+	"github.com/magazin-archiv/magazin/preservation"
 )
 
 const presentationContext = "http://iiif.io/api/presentation/3/context.json"
@@ -121,34 +122,7 @@ func metadata(pu *access.PublicUnit) []labelValue {
 	}
 	add("Signatur", u.Signatur)
 	add("Titel", u.Title)
-	add("Laufzeit", laufzeit(u.From, u.To))
+	add("Laufzeit", preservation.LaufzeitText(u.From, u.To))
 	add("Bestand", pu.BestandTitle)
 	return md
-}
-
-// laufzeit formats a Laufzeit in German.
-func laufzeit(from, to string) string {
-	switch {
-	case from == "" && to == "":
-		return ""
-	case from == "":
-		return "bis " + germanDate(to)
-	case to == "":
-		return "ab " + germanDate(from)
-	case from == to:
-		return germanDate(from)
-	case len(from) == 4 && len(to) == 4:
-		return from + "–" + to
-	}
-	return germanDate(from) + " – " + germanDate(to)
-}
-
-// germanDate turns YYYY, YYYY-MM or YYYY-MM-DD into 1990, 03.1990 or
-// 01.03.1990.
-func germanDate(d string) string {
-	p := strings.Split(d, "-")
-	for i, j := 0, len(p)-1; i < j; i, j = i+1, j-1 {
-		p[i], p[j] = p[j], p[i]
-	}
-	return strings.Join(p, ".")
 }

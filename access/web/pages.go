@@ -45,7 +45,7 @@ type accountView struct {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
-	p.Today = germanDate(s.room.Today())
+	p.Today = preservation.GermanDate(s.room.Today())
 	p.Accounts = s.auth != nil
 	if u := whoFrom(r.Context()); u != nil {
 		p.User = &accountView{Name: u.user.Name, Staff: u.user.Staff()}
@@ -374,7 +374,7 @@ func facets(p searchParams, f *search.Facets) ([]facetGroup, []activeFilter) {
 	if p.From != "" || p.To != "" {
 		q := p
 		q.From, q.To = "", ""
-		active = append(active, activeFilter{Label: "Laufzeit: " + laufzeit(p.From, p.To), RemoveURL: searchURL(q)})
+		active = append(active, activeFilter{Label: "Laufzeit: " + preservation.LaufzeitText(p.From, p.To), RemoveURL: searchURL(q)})
 	}
 	if p.Open != "" {
 		q := p
@@ -442,7 +442,7 @@ type unitView struct {
 func (s *Server) newUnitView(pu *access.PublicUnit) unitView {
 	u := pu.Unit
 	v := unitView{ID: u.ID, URL: unitURL(u.ID), Title: u.Title, Level: levelName(u.Level), Signatur: u.Signatur,
-		Laufzeit: laufzeit(u.From, u.To), U: u, BestandTitle: pu.BestandTitle, Crumbs: crumbs(pu), Open: pu.Open,
+		Laufzeit: preservation.LaufzeitText(u.From, u.To), U: u, BestandTitle: pu.BestandTitle, Crumbs: crumbs(pu), Open: pu.Open,
 		Governing: pu.Governing, PersonRelated: !pu.Open && u.Closure.Personal && !u.PublishMetadata, Grant: pu.Grant,
 		CanRequest: !pu.Open && s.auth != nil && u.Level != preservation.LevelTektonik && u.Level != preservation.LevelBestand &&
 			u.Level != preservation.LevelGliederung}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/closure"
+	"github.com/magazin-archiv/magazin/preservation"
 )
 
 // purposes are the grounds a researcher can give, in the order of the
@@ -95,7 +96,7 @@ func (s *Server) newRequestView(r accounts.Request) requestView {
 		v.Decided = r.Decided.In(berlin).Format("02.01.2006")
 	}
 	if r.NewRelease != "" {
-		v.NewRelease = germanDate(r.NewRelease)
+		v.NewRelease = preservation.GermanDate(r.NewRelease)
 	}
 	return v
 }

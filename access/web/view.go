@@ -15,45 +15,16 @@ import (
 )
 
 var funcs = template.FuncMap{
-	"date":     germanDate,
+	"date":     preservation.GermanDate,
 	"bytes":    humanBytes,
 	"level":    levelName,
 	"levelPl":  levelPlural,
-	"laufzeit": laufzeit,
+	"laufzeit": preservation.LaufzeitText,
 	"num":      germanNumber,
 	// fragment is the only way raw HTML reaches a page: search.Fragment.HTML
 	// escapes the field's text and adds <mark> elements around the marks.
 	"fragment": func(f search.Fragment) template.HTML { return template.HTML(f.HTML()) },
 	"field":    fieldName,
-}
-
-// germanDate writes YYYY-MM-DD as DD.MM.YYYY, YYYY-MM as MM.YYYY and
-// leaves YYYY alone.
-func germanDate(s string) string {
-	switch len(s) {
-	case 10:
-		return s[8:10] + "." + s[5:7] + "." + s[0:4]
-	case 7:
-		return s[5:7] + "." + s[0:4]
-	}
-	return s
-}
-
-// laufzeit writes a unit's Laufzeit, e.g. "1990–1995" or "1990".
-func laufzeit(from, to string) string {
-	switch {
-	case from == "" && to == "":
-		return ""
-	case from == "":
-		return "bis " + germanDate(to)
-	case to == "":
-		return "ab " + germanDate(from)
-	case from == to:
-		return germanDate(from)
-	case len(from) == 4 && len(to) == 4:
-		return from + "–" + to
-	}
-	return germanDate(from) + " – " + germanDate(to)
 }
 
 var levelNames = map[string][2]string{
@@ -230,7 +201,7 @@ type hitView struct {
 
 func newHitView(h search.Hit) hitView {
 	u := h.Unit
-	v := hitView{URL: unitURL(u.ID), Signatur: u.Signatur, Level: levelName(u.Level), Laufzeit: laufzeit(u.From, u.To),
+	v := hitView{URL: unitURL(u.ID), Signatur: u.Signatur, Level: levelName(u.Level), Laufzeit: preservation.LaufzeitText(u.From, u.To),
 		BestandTitle: h.BestandTitle, Open: h.Open}
 	if !h.Open {
 		v.Release, v.Indefinite = releaseText(h.Release)
@@ -265,7 +236,7 @@ func releaseText(release string) (string, bool) {
 	if release == "" || release == closure.Indefinitely {
 		return "", true
 	}
-	return germanDate(release), false
+	return preservation.GermanDate(release), false
 }
 
 // crumb is one step of the breadcrumbs.

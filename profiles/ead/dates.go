@@ -49,7 +49,7 @@ func (p *parser) laufzeit(u *rawUnit, did *node, v *preservation.Unit, add func(
 		from, to, _ = textRange(text)
 	}
 	v.From, v.To = from, to
-	if text != "" && text != Laufzeit(from, to) {
+	if text != "" && text != preservation.Laufzeit(from, to) {
 		add(ExtraUnitdate, text)
 	}
 }
@@ -263,32 +263,6 @@ func textRange(s string) (from, to string, ok bool) {
 		}
 	}
 	return from, to, from != ""
-}
-
-// Laufzeit renders a Laufzeit the German way: "1950", "03.1950",
-// "01.03.1950", a range joined by "-". access/ead writes a unitdate's text
-// the same way, so that a round trip keeps no text of its own.
-func Laufzeit(from, to string) string {
-	if from == "" && to == "" {
-		return ""
-	}
-	if from == to || to == "" {
-		return germanDate(from)
-	}
-	if from == "" {
-		return "-" + germanDate(to)
-	}
-	return germanDate(from) + "-" + germanDate(to)
-}
-
-func germanDate(s string) string {
-	switch len(s) {
-	case 7:
-		return s[5:7] + "." + s[:4]
-	case 10:
-		return s[8:10] + "." + s[5:7] + "." + s[:4]
-	}
-	return s
 }
 
 func pad2(s string) string {
