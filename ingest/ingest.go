@@ -174,9 +174,14 @@ type prepared struct {
 }
 
 type scanned struct {
-	tf     profiles.File
+	tf profiles.File
+	// path is the file's logical path in the AIP (see aipPaths).
+	path   string
 	sha512 string
-	ident  identify.Result
+	// verified are the digests the submission declared for the file that
+	// the one read confirmed, by algorithm, in lower case.
+	verified map[string]string
+	ident    identify.Result
 	// check is the format validation result (Checked false: none ran).
 	check formatcheck.Result
 	// scanned: the virus scanner gave a verdict; infected: it found one.
@@ -422,9 +427,17 @@ func (in *Ingester) prepare(ctx context.Context, src, profile string, check Chec
 	if t.Message != nil {
 		agency = t.Message.Sender
 	}
+	paths, probs := aipPaths(t)
+	if len(probs) > 0 {
+		p.problems = append(p.problems, probs...)
+		return p, nil
+	}
 	files, probs, err := in.scan(ctx, t.Files, t.Profile, agency, progress)
 	if err != nil {
 		return p, err
+	}
+	for i := range files {
+		files[i].path = paths[files[i].tf.Name]
 	}
 	p.files = files
 	p.problems = append(p.problems, probs...)
@@ -573,7 +586,12 @@ func (in *Ingester) scanFile(ctx context.Context, tf profiles.File, profile, age
 		if !strings.EqualFold(got, want) {
 			probs = append(probs, preservation.Problem{Code: "FIXITY_MISMATCH", Severity: preservation.SeverityError, Path: tf.Name,
 				Message: fmt.Sprintf("declared %s %s, file has %s", alg, want, got)})
+			continue
 		}
+		if s.verified == nil {
+			s.verified = map[string]string{}
+		}
+		s.verified[alg] = got
 	}
 	if in.ident != nil {
 		var res identify.Result
@@ -688,13 +706,14 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 	a.Agents = []preservation.Agent{{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}}
 	var payload []aip.Source
 	for _, s := range g.files {
-		f := preservation.File{Path: aip.PrefixOriginal + s.tf.Name, Name: s.tf.Name, Size: s.tf.Size, SHA512: s.sha512,
+		f := preservation.File{Path: s.path, Name: s.tf.Name, Size: s.tf.Size, SHA512: s.sha512,
 			PUID: s.ident.PUID, FormatName: s.ident.FormatName, FormatVersion: s.ident.FormatVersion, MIME: s.ident.MIME,
-			FormatBasis: s.ident.Basis, FormatWarning: s.ident.Warning}
+			FormatBasis: s.ident.Basis, FormatWarning: s.ident.Warning, Declared: s.verified}
 		a.Files = append(a.Files, f)
 		a.Size += f.Size
 		payload = append(payload, aip.FileSource(f.Path, s.tf.Path, f.Size, f.SHA512))
 	}
+	a.Representations = representations(t, a.Files)
 	// The submission's own metadata: the unit's (e.g. the message pruned to
 	// it) where the profile gives one, else the whole submission's.
 	meta := g.metadata

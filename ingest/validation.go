@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/magazin-archiv/magazin/preservation"
-	"github.com/magazin-archiv/magazin/preservation/aip"
 )
 
 // validationEvents summarises the format validation of an AIP's files: one
@@ -32,7 +31,7 @@ func (in *Ingester) validationEvents(a *preservation.AIP, files []scanned) []pre
 		if r.Valid {
 			t.valid++
 		} else {
-			t.invalid = append(t.invalid, aipPath(s))
+			t.invalid = append(t.invalid, s.path)
 		}
 	}
 	names := make([]string, 0, len(tools))
@@ -57,5 +56,3 @@ func (in *Ingester) validationEvents(a *preservation.AIP, files []scanned) []pre
 	}
 	return evs
 }
-
-func aipPath(s scanned) string { return aip.PrefixOriginal + s.tf.Name }

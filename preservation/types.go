@@ -21,10 +21,11 @@ type ObjectInfo struct {
 // AIPID identifies an AIP. It is the OCFL object id, "urn:uuid:<uuid>".
 type AIPID string
 
-// File is one file of an AIP's original representation.
+// File is one file of an AIP.
 type File struct {
 	// Path is the logical path inside the AIP, e.g.
-	// "representations/original/data/Akte 1/Brief.pdf".
+	// "representations/original/data/Akte 1/Brief.pdf": the file lies in
+	// the data folder of one representation (see Representation).
 	Path string `json:"path"`
 	// Name is the original path in the submission, slash separated.
 	Name          string `json:"name"`
@@ -42,6 +43,38 @@ type File struct {
 	// by a migration or normalization (files of representations other
 	// than "original"); "" for submitted files.
 	DerivedFrom string `json:"derivedFrom,omitempty"`
+	// Declared are the digests the submission declared for the file (a
+	// BagIt manifest, E-ARK METS CHECKSUM, xdomea hash) by algorithm
+	// ("md5", "sha1", "sha256", "sha384", "sha512"), lower-case hex. Ingest
+	// verified each against the file before archiving it; PREMIS keeps
+	// them as fixity with the submission as originator.
+	Declared map[string]string `json:"declared,omitempty"`
+}
+
+// RepresentationOriginal is the name of the representation that holds the
+// submitted files of a submission without representations of its own
+// (xdomea, BagIt, a folder) and the files of an E-ARK package outside its
+// representations' data folders.
+const RepresentationOriginal = "original"
+
+// Representation is one representation of an AIP: the files under
+// representations/<Name>/data/. The representations of an AIP follow from
+// its file paths; a Representation record adds where one came from when a
+// submission brought it (an E-ARK SIP's representations keep their names).
+type Representation struct {
+	// Name is the representation folder's name in the AIP.
+	Name string `json:"name"`
+	// Source is the representation's folder in the submission, e.g.
+	// "representations/rep1".
+	Source string `json:"source,omitempty"`
+	// SourceID is the submission's identifier of the representation (the
+	// OBJID of an E-ARK representation METS).
+	SourceID string `json:"sourceId,omitempty"`
+	// Label is a human-readable label (an E-ARK representation METS's LABEL).
+	Label string `json:"label,omitempty"`
+	// ContentInformationType is the E-ARK content information type the
+	// representation declares (csip:CONTENTINFORMATIONTYPE), if any.
+	ContentInformationType string `json:"contentInformationType,omitempty"`
 }
 
 // Event is a PREMIS event. Type is a code of the Library of Congress
@@ -126,6 +159,10 @@ type AIP struct {
 	// Units are the units of description whose records the AIP holds:
 	// the top-level unit first, then its subtree in submission order.
 	Units []Unit `json:"units,omitempty"`
+	// Representations describe the representations a submission brought
+	// (E-ARK), in the submission's order; empty for submissions whose files
+	// all went into the "original" representation.
+	Representations []Representation `json:"representations,omitempty"`
 }
 
 // Severity of a Problem.

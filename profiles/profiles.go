@@ -58,6 +58,26 @@ type Transfer struct {
 	// Message describes the submission message the transfer came in, when
 	// the profile has one (xdomea): it is what replies refer to.
 	Message *Message
+	// Representations are the representations the submission brings
+	// (E-ARK), in its order. A file whose Name starts with a
+	// representation's Prefix is archived in the AIP representation of
+	// that Name (representations/<Name>/data/<rest of the name>); every
+	// other file goes into the "original" representation under its full
+	// Name. Empty for profiles without representations.
+	Representations []Representation
+}
+
+// Representation is one representation of a submission: a set of files
+// that render the content in one way (e.g. preservation masters, or PDFs
+// for access).
+type Representation struct {
+	// Name becomes the AIP representation's name (its Source, SourceID,
+	// Label and ContentInformationType are kept in the AIP's description
+	// record). It must be a single path segment other than "." and "..".
+	preservation.Representation
+	// Prefix is the Name prefix of its data files, ending in "/", e.g.
+	// "representations/rep1/data/".
+	Prefix string
 }
 
 // Unit is one unit of description in a transfer.

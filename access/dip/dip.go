@@ -186,8 +186,18 @@ func (m *Maker) representation(ctx context.Context, a, name string) (pack.Repres
 		switch {
 		case strings.HasPrefix(f.Path, "representations/access/data/"):
 			rel = strings.TrimPrefix(f.Path, "representations/access/data/")
-		case strings.HasPrefix(f.Path, aip.PrefixOriginal) && !replaced[f.Path]:
-			rel = strings.TrimPrefix(f.Path, aip.PrefixOriginal)
+		case f.DerivedFrom == "" && !replaced[f.Path]:
+			// A submitted file without an access copy, of the original
+			// representation or of one the submission brought (E-ARK).
+			r, rest := aip.SplitRepresentation(f.Path)
+			switch r {
+			case "":
+				continue
+			case preservation.RepresentationOriginal:
+				rel = rest
+			default:
+				rel = r + "/" + rest
+			}
 		default:
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/aip"
 )
 
 // Room is the reading room's public view of units (access.Service).
@@ -174,15 +175,31 @@ func (s *Server) pages(ctx context.Context, ref string) (*access.PublicUnit, []p
 	return pu, ps, nil
 }
 
-// Pages returns the files of an AIP that are pages: the TIFF, JPEG and PNG
-// files of its original representation, in natural order of their names.
+// Pages returns the files of an AIP that are pages: the submitted TIFF,
+// JPEG and PNG files of its original representation, in natural order of
+// their names. An AIP without images there (an E-ARK package brings its
+// own representations) shows those of the first of its representations,
+// by name, that has images, so that a master and an access representation
+// of the same pages do not show each page twice.
 func Pages(files []preservation.File) []preservation.File {
-	var out []preservation.File
+	byRep := map[string][]preservation.File{}
+	var reps []string
 	for _, f := range files {
-		if f.DerivedFrom != "" || !strings.HasPrefix(f.Path, "representations/original/") || !isImage(f) {
+		r, _ := aip.SplitRepresentation(f.Path)
+		if f.DerivedFrom != "" || r == "" || !isImage(f) {
 			continue
 		}
-		out = append(out, f)
+		if byRep[r] == nil {
+			reps = append(reps, r)
+		}
+		byRep[r] = append(byRep[r], f)
+	}
+	var out []preservation.File
+	if o := byRep[preservation.RepresentationOriginal]; len(o) > 0 {
+		out = o
+	} else if len(reps) > 0 {
+		slices.Sort(reps)
+		out = byRep[reps[0]]
 	}
 	slices.SortStableFunc(out, func(a, b preservation.File) int { return preservation.NaturalCompare(a.Name, b.Name) })
 	return out

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -311,5 +312,36 @@ func TestHalve(t *testing.T) {
 	}
 	if c := d.RGBAAt(2, 1); c.R != 0 {
 		t.Errorf("edge pixel %v, want the lone black one", c)
+	}
+}
+
+// TestPagesOfRepresentations checks which files are pages: the submitted
+// images of "original" when it has any, else those of the first
+// representation by name that has images (so an E-ARK package's master
+// and access representations do not show each page twice); never derived
+// files.
+func TestPagesOfRepresentations(t *testing.T) {
+	img := func(p string, derived bool) preservation.File {
+		f := preservation.File{Path: p, Name: p, MIME: "image/jpeg"}
+		if derived {
+			f.DerivedFrom = "x"
+		}
+		return f
+	}
+	paths := func(fs []preservation.File) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Path)
+		}
+		return out
+	}
+	earkFiles := []preservation.File{img("representations/rep2/data/p1.jpg", false), img("representations/rep1/data/p10.jpg", false),
+		img("representations/rep1/data/p2.jpg", false), img("representations/access/data/p1.jpg", true)}
+	if got := paths(Pages(earkFiles)); !slices.Equal(got, []string{"representations/rep1/data/p2.jpg", "representations/rep1/data/p10.jpg"}) {
+		t.Errorf("pages of an E-ARK AIP: %q", got)
+	}
+	withOriginal := append(earkFiles, img("representations/original/data/s1.jpg", false))
+	if got := paths(Pages(withOriginal)); !slices.Equal(got, []string{"representations/original/data/s1.jpg"}) {
+		t.Errorf("pages with an original representation: %q", got)
 	}
 }

@@ -74,9 +74,13 @@ func payloadFiles(t *testing.T, dir string, under func(rel string) bool) []paylo
 
 // conformanceAIP is the part of `aip show --json` the conformance test reads.
 type conformanceAIP struct {
-	ID      string `json:"id"`
-	Profile string `json:"profile"`
-	Files   []struct {
+	ID              string `json:"id"`
+	Profile         string `json:"profile"`
+	Representations []struct {
+		Name   string `json:"name"`
+		Source string `json:"source"`
+	} `json:"representations"`
+	Files []struct {
 		Path   string `json:"path"`
 		Name   string `json:"name"`
 		Size   int64  `json:"size"`
@@ -107,12 +111,45 @@ type aipMETS struct {
 
 // aipPREMIS is the part of an AIP's premis.xml the test reads.
 type aipPREMIS struct {
-	Objects []struct {
-		ID           string `xml:"objectIdentifier>objectIdentifierValue"`
-		Digest       string `xml:"objectCharacteristics>fixity>messageDigest"`
-		Size         int64  `xml:"objectCharacteristics>size"`
-		OriginalName string `xml:"originalName"`
-	} `xml:"object"`
+	Objects []premisObject `xml:"object"`
+}
+
+type premisObject struct {
+	Type   string `xml:"type,attr"`
+	ID     string `xml:"objectIdentifier>objectIdentifierValue"`
+	Fixity []struct {
+		Algorithm  string `xml:"messageDigestAlgorithm"`
+		Digest     string `xml:"messageDigest"`
+		Originator string `xml:"messageDigestOriginator"`
+	} `xml:"objectCharacteristics>fixity"`
+	Size          int64  `xml:"objectCharacteristics>size"`
+	OriginalName  string `xml:"originalName"`
+	Relationships []struct {
+		SubType string   `xml:"relationshipSubType"`
+		Related []string `xml:"relatedObjectIdentifier>relatedObjectIdentifierValue"`
+	} `xml:"relationship"`
+}
+
+// digest returns the object's fixity digest of the algorithm (e.g.
+// "SHA-512") from the originator ("magazin" or "submission"), or "".
+func (o premisObject) digest(alg, originator string) string {
+	for _, f := range o.Fixity {
+		if f.Algorithm == alg && f.Originator == originator {
+			return f.Digest
+		}
+	}
+	return ""
+}
+
+// related returns the objects o relates to with the relationship subtype.
+func (o premisObject) related(sub string) []string {
+	var out []string
+	for _, r := range o.Relationships {
+		if r.SubType == sub {
+			out = append(out, r.Related...)
+		}
+	}
+	return out
 }
 
 // ingestedAIP ingests pkg and returns the AIP shown by `aip show --json`
@@ -208,7 +245,7 @@ func checkAIPReflects(t *testing.T, a conformanceAIP, content string, files []pa
 		inPREMIS := false
 		for _, o := range p.Objects {
 			if o.ID == af.Path {
-				inPREMIS = o.Digest == f.sha512 && o.Size == f.size && o.OriginalName == want
+				inPREMIS = o.digest("SHA-512", "magazin") == f.sha512 && o.Size == f.size && o.OriginalName == want
 			}
 		}
 		if !inPREMIS {
@@ -228,19 +265,22 @@ func checkAIPReflects(t *testing.T, a conformanceAIP, content string, files []pa
 	}
 }
 
-// TestConformanceIngestEARK ingests a valid E-ARK SIP: the AIP carries each
-// representation's files under their SIP paths with the SHA-512 the AIP's
-// METS and PREMIS record, the SHA-256 the SIP's representation METS
-// declares was checked, and the SIP's METS documents are kept.
+// TestConformanceIngestEARK ingests a valid E-ARK SIP with two
+// representations: each becomes an AIP representation of the same name
+// (checkRepresentations), the AIP carries each file under its SIP path
+// with the SHA-512 the AIP's METS and PREMIS record, the SHA-256 the SIP's
+// representation METS declares was checked and is kept in PREMIS, and the
+// SIP's METS documents are kept.
 func TestConformanceIngestEARK(t *testing.T) {
 	tmp := t.TempDir()
 	storeDir := filepath.Join(tmp, "store")
 	args := []string{"--data", filepath.Join(tmp, "data"), "--store", "file://" + storeDir}
-	pkg := conformanceTestdata(t, "eark/valid/sip-2024-017")
+	pkg := conformanceTestdata(t, "eark/valid/sip-2024-018-two-representations")
 	repData := regexp.MustCompile(`^representations/[^/]+/data/`)
 	files := payloadFiles(t, pkg, repData.MatchString)
 	a, content := ingestedAIP(t, args, storeDir, pkg, "eark")
 	checkAIPReflects(t, a, content, files, func(f payloadFile) string { return f.name })
+	checkRepresentations(t, a, content, files)
 
 	// Each representation's METS is kept, and declares the SHA-256 of
 	// its files as they are in the AIP.
@@ -262,6 +302,81 @@ func TestConformanceIngestEARK(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(content, "metadata", "submission", "METS.xml")); err != nil {
 		t.Errorf("the SIP's package METS is not kept: %v", err)
+	}
+}
+
+// checkRepresentations checks that each representation of the SIP
+// (representations/<rep>/data/...) is a representation of the AIP of the
+// same name: its files at the same paths, one METS file group per
+// representation, a PREMIS representation object that names the SIP's
+// folder and includes exactly its files, and each file's SHA-256 as the
+// SIP declared it kept as PREMIS fixity from the submission.
+func checkRepresentations(t *testing.T, a conformanceAIP, content string, files []payloadFile) {
+	t.Helper()
+	var m aipMETS
+	var p aipPREMIS
+	for file, v := range map[string]any{"METS.xml": &m, "metadata/preservation/premis.xml": &p} {
+		b, err := os.ReadFile(filepath.Join(content, filepath.FromSlash(file)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := xml.Unmarshal(b, v); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	want := map[string][]string{} // representation -> files
+	for _, f := range files {
+		rep := strings.SplitN(f.name, "/", 3)[1]
+		want[rep] = append(want[rep], f.name)
+	}
+	if len(want) < 2 {
+		t.Fatalf("testdata: the package has %d representations, want at least 2", len(want))
+	}
+	var reps []string
+	for _, r := range a.Representations {
+		reps = append(reps, r.Name+"="+r.Source)
+	}
+	if !slices.Equal(reps, []string{"rep1=representations/rep1", "rep2=representations/rep2"}) {
+		t.Errorf("aip show: representations %q", reps)
+	}
+	for _, af := range a.Files {
+		if af.Path != af.Name {
+			t.Errorf("%s is archived as %s, not in the AIP representation of the same name", af.Name, af.Path)
+		}
+	}
+	groups := map[string][]string{}
+	for _, g := range m.FileGrps {
+		for _, f := range g.Files {
+			href, _ := url.PathUnescape(f.FLocat.Href)
+			groups[g.Use] = append(groups[g.Use], href)
+		}
+	}
+	objs := map[string]premisObject{}
+	for _, o := range p.Objects {
+		objs[o.ID] = o
+	}
+	for rep, names := range want {
+		slices.Sort(names)
+		got := slices.Sorted(slices.Values(groups["Representations/"+rep]))
+		if !slices.Equal(got, names) {
+			t.Errorf("METS file group Representations/%s holds %q, want %q", rep, got, names)
+		}
+		o, ok := objs["representations/"+rep]
+		if !ok || o.Type != "representation" || o.OriginalName != "representations/"+rep {
+			t.Errorf("PREMIS has no representation object representations/%s naming the SIP folder: %+v", rep, o)
+			continue
+		}
+		if got := slices.Sorted(slices.Values(o.related("includes"))); !slices.Equal(got, names) {
+			t.Errorf("PREMIS representation %s includes %q, want %q", rep, got, names)
+		}
+	}
+	if len(groups["Representations/original"]) != 0 {
+		t.Errorf("files in the original representation: %q", groups["Representations/original"])
+	}
+	for _, f := range files {
+		if got := objs[f.name].digest("SHA-256", "submission"); got != f.sha256 {
+			t.Errorf("%s: PREMIS keeps the declared SHA-256 as %q, want %s", f.name, got, f.sha256)
+		}
 	}
 }
 

@@ -259,15 +259,20 @@ func (m *Migrator) plan(a *preservation.AIP, puid string) []planned {
 	}
 	var out []planned
 	for _, f := range a.Files {
-		if f.DerivedFrom != "" || representation(f.Path) != "original" || (puid != "" && f.PUID != puid) {
+		// Sources are the submitted files, of whatever representation the
+		// submission put them in.
+		srcRep, rel := aip.SplitRepresentation(f.Path)
+		if f.DerivedFrom != "" || srcRep == "" || (puid != "" && f.PUID != puid) {
 			continue
+		}
+		if srcRep != preservation.RepresentationOriginal {
+			rel = srcRep + "/" + rel
 		}
 		for i := range m.cfg.Actions {
 			act := &m.cfg.Actions[i]
 			if !slices.Contains(act.PUIDs, f.PUID) || done[f.Path+"\x00"+act.Representation] {
 				continue
 			}
-			rel := strings.TrimPrefix(f.Path, aip.PrefixOriginal)
 			name := strings.TrimSuffix(rel, path.Ext(rel)) + act.Extension
 			target := "representations/" + act.Representation + "/data/" + name
 			if taken[target] {

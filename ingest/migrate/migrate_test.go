@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -43,7 +44,13 @@ func writeAIP(t *testing.T, stores []store.Store, files map[string][]byte) *pres
 	}
 	slices.Sort(names)
 	for _, n := range names {
-		s := aip.BytesSource(aip.PrefixOriginal+n, files[n])
+		// A name of the form representations/<rep>/data/... is a file of
+		// a representation the submission brought (E-ARK).
+		lp := aip.PrefixOriginal + n
+		if strings.HasPrefix(n, "representations/") {
+			lp = n
+		}
+		s := aip.BytesSource(lp, files[n])
 		f, err := os.CreateTemp(t.TempDir(), "x")
 		if err != nil {
 			t.Fatal(err)
@@ -171,6 +178,39 @@ func TestMigrateWithAShellTool(t *testing.T) {
 	}
 	if h := mustHead(t, fst, a.ID); h.Inventory.Head != "v2" {
 		t.Errorf("head after failures = %s", h.Inventory.Head)
+	}
+}
+
+// TestMigrateSubmittedRepresentations checks that the submitted files of
+// every representation are sources, not only those of "original", and
+// that the outcomes of a representation the submission brought are kept
+// apart in the target by its name.
+func TestMigrateSubmittedRepresentations(t *testing.T) {
+	ctx := context.Background()
+	stores := []store.Store{mem.New()}
+	a := writeAIP(t, stores, map[string][]byte{"representations/rep1/data/Akte/Vermerk.txt": []byte("vermerk\n"),
+		"representations/rep2/data/Akte/Vermerk.txt": []byte("lesefassung\n"), "Notiz.txt": []byte("notiz\n")})
+	m, err := migrate.New(&migrate.Config{Actions: []migrate.Action{upper}}, stores, ident, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := m.Migrate(ctx, string(a.ID), migrate.Options{})
+	if err != nil || res.Failed() != 0 || res.AIPRecord == nil {
+		t.Fatalf("result = %+v, %v", res, err)
+	}
+	got := map[string]string{}
+	for _, f := range res.AIPRecord.Files {
+		if f.DerivedFrom != "" {
+			got[f.Path] = f.DerivedFrom
+		}
+	}
+	want := map[string]string{
+		"representations/access/data/Notiz.txt":             "representations/original/data/Notiz.txt",
+		"representations/access/data/rep1/Akte/Vermerk.txt": "representations/rep1/data/Akte/Vermerk.txt",
+		"representations/access/data/rep2/Akte/Vermerk.txt": "representations/rep2/data/Akte/Vermerk.txt",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("derived %v\nwant %v", got, want)
 	}
 }
 

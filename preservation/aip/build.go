@@ -106,6 +106,8 @@ type descriptionRecord struct {
 	Description map[string]any `json:"description,omitempty"`
 	// Units are the units of description the AIP holds.
 	Units []preservation.Unit `json:"units,omitempty"`
+	// Representations record where the AIP's representations came from.
+	Representations []preservation.Representation `json:"representations,omitempty"`
 }
 
 const descriptionSchema = "magazin-description/1"
@@ -144,8 +146,8 @@ func New(pkg Package) (*Object, error) {
 		if f.Path != s.Path || f.SHA512 != s.SHA512 || f.Size != s.Size {
 			return nil, fmt.Errorf("aip: file %q does not match its payload source", f.Path)
 		}
-		if !strings.HasPrefix(s.Path, PrefixOriginal) {
-			return nil, fmt.Errorf("aip: payload %q outside %s", s.Path, PrefixOriginal)
+		if representationOf(s.Path) == "" || f.DerivedFrom != "" {
+			return nil, fmt.Errorf("aip: payload %q is not a submitted file of a representation (representations/<name>/data/...)", s.Path)
 		}
 		if err := add(s); err != nil {
 			return nil, err
@@ -240,7 +242,7 @@ func (o *Object) addInventory(invJSON []byte) {
 func renderMetadata(a *preservation.AIP, created time.Time, subMD []mdFile, modified time.Time) (desc, premis, mets Source, err error) {
 	descJSON, err := json.MarshalIndent(descriptionRecord{Schema: descriptionSchema, ID: string(a.ID), Title: a.Title,
 		Profile: a.Profile, Submission: a.Submission, Fingerprint: a.Fingerprint, Created: created,
-		Description: a.Description, Units: a.Units}, "", "  ")
+		Description: a.Description, Units: a.Units, Representations: a.Representations}, "", "  ")
 	if err != nil {
 		return desc, premis, mets, fmt.Errorf("aip: description record: %w", err)
 	}

@@ -10,7 +10,17 @@
 //	metadata/submission/...                   the submission's own metadata files
 //	metadata/preservation/premis.xml          PREMIS 3: objects, events, agents
 //	representations/original/data/...         the submitted files under their original names
+//	representations/<rep>/data/...            the representations an E-ARK SIP brought, by their names
 //	representations/<name>/data/...           later representations: migrations, access copies
+//
+// Submitted files (File.DerivedFrom empty) lie in "original" or in a
+// representation the submission brought (AIP.Representations records
+// where it came from); derived files name their source. METS has one file
+// group and structural division per representation; PREMIS has a
+// representation object per representation that represents the
+// intellectual entity and includes its files, and keeps the digests a
+// submission declared (File.Declared) as fixity with the originator
+// "submission" next to magazin's own SHA-512 (docs/adr/0005).
 //
 // Invariants:
 //   - Objects are written in crash-safe order: content files, the version

@@ -134,15 +134,91 @@ func hrefFor(p string) string {
 // representationOf returns the name of the representation a logical path
 // belongs to ("representations/<name>/data/..."), or "".
 func representationOf(p string) string {
-	rest, ok := strings.CutPrefix(p, "representations/")
+	r, _ := SplitRepresentation(p)
+	return r
+}
+
+// SplitRepresentation splits a logical path of a representation's file
+// ("representations/<name>/data/<rest>") into the representation's name
+// and the path inside its data folder. For any other path both are "".
+func SplitRepresentation(p string) (name, rest string) {
+	after, ok := strings.CutPrefix(p, "representations/")
 	if !ok {
-		return ""
+		return "", ""
 	}
-	name, rest, ok := strings.Cut(rest, "/")
-	if !ok || !strings.HasPrefix(rest, "data/") {
-		return ""
+	name, after, ok = strings.Cut(after, "/")
+	if !ok || name == "" {
+		return "", ""
 	}
-	return name
+	rest, ok = strings.CutPrefix(after, "data/")
+	if !ok || rest == "" {
+		return "", ""
+	}
+	return name, rest
+}
+
+// RepresentationPath returns the logical path of the file at rest in the
+// data folder of representation name.
+func RepresentationPath(name, rest string) string {
+	return "representations/" + name + "/data/" + rest
+}
+
+// representationOrder returns the names of a's representations and their
+// files: "original" first (always, so that an AIP without files still has
+// its file group), then the representations a.Representations records in
+// their order, then the rest by name.
+func representationOrder(a *preservation.AIP) ([]string, map[string][]preservation.File) {
+	byRep := map[string][]preservation.File{}
+	for _, f := range a.Files {
+		r := representationOf(f.Path)
+		if r == "" {
+			r = preservation.RepresentationOriginal
+		}
+		byRep[r] = append(byRep[r], f)
+	}
+	var names []string
+	seen := map[string]bool{}
+	addName := func(r string) {
+		if !seen[r] {
+			seen[r] = true
+			names = append(names, r)
+		}
+	}
+	if len(byRep[preservation.RepresentationOriginal]) > 0 || len(a.Representations) == 0 {
+		addName(preservation.RepresentationOriginal)
+	}
+	for _, r := range a.Representations {
+		if len(byRep[r.Name]) > 0 {
+			addName(r.Name)
+		}
+	}
+	rest := make([]string, 0, len(byRep))
+	for r := range byRep {
+		if !seen[r] {
+			rest = append(rest, r)
+		}
+	}
+	sort.Strings(rest)
+	for _, r := range rest {
+		addName(r)
+	}
+	return names, byRep
+}
+
+// xmlID turns a representation name into the rest of an xs:ID: letters,
+// digits, '-', '_' and '.' are kept, anything else becomes '_' followed by
+// its code point in hex, so that distinct names give distinct IDs.
+func xmlID(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			b.WriteRune(r)
+		default:
+			fmt.Fprintf(&b, "_%x", r)
+		}
+	}
+	return b.String()
 }
 
 // encodeMETS renders METS.xml for an AIP whose files and metadata files are
@@ -166,25 +242,14 @@ func encodeMETS(a *preservation.AIP, desc, premis mdFile, submission []mdFile, m
 		doc.AmdSec.DigiprovMD = append(doc.AmdSec.DigiprovMD, ref(fmt.Sprintf("digiprov-submission-%d", i+1), s, "OTHER", "submission metadata"))
 	}
 	// One file group and one structural division per representation: the
-	// original first, then the others (migrations, access copies) by name.
-	names := []string{"original"}
-	byRep := map[string][]preservation.File{}
-	for _, f := range a.Files {
-		r := representationOf(f.Path)
-		if r == "" {
-			r = "original"
-		}
-		if byRep[r] == nil && r != "original" {
-			names = append(names, r)
-		}
-		byRep[r] = append(byRep[r], f)
-	}
-	sort.Strings(names[1:])
+	// original first, then those the submission brought in its order, then
+	// the others (migrations, access copies) by name.
+	names, byRep := representationOrder(a)
 	root := metsDiv{ID: "div-aip", Label: a.Title, DmdID: "dmd-description", AdmID: "amd-1"}
 	n := 0
 	for _, r := range names {
-		grp := metsFileGrp{ID: "grp-" + r, Use: "Representations/" + r}
-		div := metsDiv{ID: "div-" + r, Label: "Representations/" + r}
+		grp := metsFileGrp{ID: "grp-" + xmlID(r), Use: "Representations/" + r}
+		div := metsDiv{ID: "div-" + xmlID(r), Label: "Representations/" + r}
 		for _, f := range byRep[r] {
 			n++
 			id := fmt.Sprintf("file-%d", n)
@@ -192,9 +257,7 @@ func encodeMETS(a *preservation.AIP, desc, premis mdFile, submission []mdFile, m
 				FLocat: metsFLocat{LocType: "URL", Type: "simple", Href: hrefFor(f.Path), Title: f.Name}})
 			div.Fptrs = append(div.Fptrs, metsPtr{FileID: id})
 		}
-		if r == "original" || len(grp.Files) > 0 {
-			doc.FileSec.Groups = append(doc.FileSec.Groups, grp)
-		}
+		doc.FileSec.Groups = append(doc.FileSec.Groups, grp)
 		if len(div.Fptrs) > 0 {
 			root.Divs = append(root.Divs, div)
 		}

@@ -171,6 +171,37 @@ type premisAgentID struct {
 	Value string `xml:"agentIdentifierValue"`
 }
 
+// structural renders a PREMIS structural relationship of the given LoC
+// relationshipSubType ("includes", "is included in", "represents", "is
+// represented by").
+func structural(sub string, objs ...premisRelatedObj) premisRelationship {
+	return premisRelationship{
+		Type: premisAuthority{Authority: "relationshipType", AuthorityURI: relTypeVocab,
+			ValueURI: relTypeVocab + "/str", Value: "structural"},
+		SubType: premisAuthority{Authority: "relationshipSubType", AuthorityURI: relSubTypeVocab, Value: sub},
+		Objects: objs,
+	}
+}
+
+// Fixity originators: magazin's own SHA-512, and the digests a submission
+// declared (verified at ingest).
+const (
+	originatorMagazin    = "magazin"
+	originatorSubmission = "submission"
+	hashVocab            = "http://id.loc.gov/vocabulary/preservation/cryptographicHashFunctions"
+)
+
+// declaredOrder lists the algorithms of File.Declared in the order PREMIS
+// gives them; hashLabels are their labels in the LoC vocabulary.
+var (
+	declaredOrder = []string{"md5", "sha1", "sha256", "sha384", "sha512"}
+	hashLabels    = map[string]string{"md5": "MD5", "sha1": "SHA-1", "sha256": "SHA-256", "sha384": "SHA-384", "sha512": "SHA-512"}
+)
+
+// repIDPrefix prefixes a representation's name to make its PREMIS object
+// identifier (type idTypePath): "representations/<name>".
+const repIDPrefix = "representations/"
+
 // Identifier types used in our PREMIS.
 const (
 	idTypeUUID  = "UUID"
@@ -182,10 +213,33 @@ const (
 // encodePREMIS renders the PREMIS 3 document of an AIP.
 func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 	doc := premisDoc{Xmlns: premisNS, XmlnsXSI: xsiNS, SchemaLocation: premisSchemaLoc, Version: "3.0"}
-	doc.Objects = append(doc.Objects, premisObject{
-		XSIType:     "intellectualEntity",
-		Identifiers: []premisObjectID{{Type: idTypeURN, Value: string(a.ID)}},
-	})
+	// The intellectual entity, represented by each representation, which
+	// includes its files (PREMIS structural relationships).
+	names, byRep := representationOrder(a)
+	ie := premisObject{XSIType: "intellectualEntity", Identifiers: []premisObjectID{{Type: idTypeURN, Value: string(a.ID)}}}
+	sources := map[string]string{}
+	for _, r := range a.Representations {
+		sources[r.Name] = r.Source
+	}
+	var reps []premisObject
+	for _, r := range names {
+		if len(byRep[r]) == 0 {
+			continue
+		}
+		rp := repIDPrefix + r
+		ie.Relationships = append(ie.Relationships, structural("is represented by", premisRelatedObj{Type: idTypePath, Value: rp}))
+		ro := premisObject{XSIType: "representation", Identifiers: []premisObjectID{{Type: idTypePath, Value: rp}},
+			OriginalName: sources[r]}
+		ro.Relationships = append(ro.Relationships, structural("represents", premisRelatedObj{Type: idTypeURN, Value: string(a.ID)}))
+		inc := structural("includes")
+		for _, f := range byRep[r] {
+			inc.Objects = append(inc.Objects, premisRelatedObj{Type: idTypePath, Value: f.Path})
+		}
+		ro.Relationships = append(ro.Relationships, inc)
+		reps = append(reps, ro)
+	}
+	doc.Objects = append(doc.Objects, ie)
+	doc.Objects = append(doc.Objects, reps...)
 	for _, f := range a.Files {
 		o := premisObject{
 			XSIType:     "file",
@@ -193,24 +247,33 @@ func encodePREMIS(a *preservation.AIP, w io.Writer) error {
 			Characteristics: &premisCharacteristic{
 				CompositionLevel: "0",
 				Fixity: []premisFixity{{
-					Algorithm: premisAuthority{Authority: "cryptographicHashFunctions",
-						AuthorityURI: "http://id.loc.gov/vocabulary/preservation/cryptographicHashFunctions",
-						ValueURI:     "http://id.loc.gov/vocabulary/preservation/cryptographicHashFunctions/sha512",
-						Value:        "SHA-512"},
+					Algorithm: premisAuthority{Authority: "cryptographicHashFunctions", AuthorityURI: hashVocab,
+						ValueURI: hashVocab + "/sha512", Value: "SHA-512"},
 					Digest:     f.SHA512,
-					Originator: "magazin",
+					Originator: originatorMagazin,
 				}},
 				Size: f.Size,
 			},
 			OriginalName: f.Name,
 		}
+		for _, alg := range declaredOrder {
+			if d := f.Declared[alg]; d != "" {
+				o.Characteristics.Fixity = append(o.Characteristics.Fixity, premisFixity{
+					Algorithm: premisAuthority{Authority: "cryptographicHashFunctions", AuthorityURI: hashVocab,
+						ValueURI: hashVocab + "/" + alg, Value: hashLabels[alg]},
+					Digest: d, Originator: originatorSubmission})
+			}
+		}
+		if r := representationOf(f.Path); r != "" {
+			o.Relationships = append(o.Relationships, structural("is included in", premisRelatedObj{Type: idTypePath, Value: repIDPrefix + r}))
+		}
 		if f.DerivedFrom != "" {
-			o.Relationships = []premisRelationship{{
+			o.Relationships = append(o.Relationships, premisRelationship{
 				Type: premisAuthority{Authority: "relationshipType", AuthorityURI: relTypeVocab,
 					ValueURI: relTypeVocab + "/der", Value: "derivation"},
 				SubType: premisAuthority{Authority: "relationshipSubType", AuthorityURI: relSubTypeVocab, Value: "has source"},
 				Objects: []premisRelatedObj{{Type: idTypePath, Value: f.DerivedFrom}},
-			}}
+			})
 		}
 		ft := &o.Characteristics.Format
 		name := f.FormatName
@@ -335,7 +398,16 @@ func decodePREMIS(r io.Reader, a *preservation.AIP) error {
 			}
 		}
 		for _, fx := range c.Fixity {
-			if fx.Algorithm.Value == "SHA-512" {
+			alg := codeFromURI(fx.Algorithm.ValueURI)
+			switch {
+			case fx.Originator == originatorSubmission:
+				if hashLabels[alg] != "" {
+					if f.Declared == nil {
+						f.Declared = map[string]string{}
+					}
+					f.Declared[alg] = fx.Digest
+				}
+			case fx.Algorithm.Value == "SHA-512":
 				f.SHA512 = fx.Digest
 			}
 		}

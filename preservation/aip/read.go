@@ -241,8 +241,8 @@ func (h *Head) AIP(ctx context.Context, st store.Store) (*preservation.AIP, erro
 	if err := json.Unmarshal(descBytes, &rec); err != nil {
 		return nil, fmt.Errorf("aip: %s: description record: %w", inv.ID, err)
 	}
-	a.Title, a.Profile, a.Submission, a.Fingerprint, a.Created, a.Description, a.Units =
-		rec.Title, rec.Profile, rec.Submission, rec.Fingerprint, rec.Created, rec.Description, rec.Units
+	a.Title, a.Profile, a.Submission, a.Fingerprint, a.Created, a.Description, a.Units, a.Representations =
+		rec.Title, rec.Profile, rec.Submission, rec.Fingerprint, rec.Created, rec.Description, rec.Units, rec.Representations
 	premisBytes, err := h.readLogical(ctx, st, PathPREMIS)
 	if err != nil {
 		return nil, err

@@ -14,9 +14,12 @@ import (
 // testPackage describes an E-ARK SIP for makePackage. The zero value makes
 // a valid SIP with one representation.
 type testPackage struct {
-	name     string            // package folder and OBJID, default "sip-2024-017"
-	content  map[string]string // representation data below representations/rep1/data/
-	schemas  bool              // add schemas/ with a small METS and XLink schema
+	name    string            // package folder and OBJID, default "sip-2024-017"
+	content map[string]string // representation data below representations/rep1/data/
+	// access, when set, adds a second representation rep2 with this data
+	// (access copies) below representations/rep2/data/.
+	access   map[string]string
+	schemas  bool // add schemas/ with a small METS and XLink schema
 	metsEdit func(string) string
 	repEdit  func(string) string // edits the representation METS
 	after    func(t *testing.T, root string)
@@ -113,54 +116,61 @@ func makePackage(t *testing.T, p testPackage) string {
 	}
 	root := filepath.Join(t.TempDir(), p.name)
 	files := map[string]string{
-		"metadata/descriptive/ead.xml":                     eadFixture,
-		"metadata/preservation/premis.xml":                 premisFixture,
-		"documentation/Lieferbedingungen.txt":              "Abgabe nach Vereinbarung vom 2. Mai 2024.\n",
-		"representations/rep1/metadata/preservation/p.xml": premisFixture,
+		"metadata/descriptive/ead.xml":        eadFixture,
+		"metadata/preservation/premis.xml":    premisFixture,
+		"documentation/Lieferbedingungen.txt": "Abgabe nach Vereinbarung vom 2. Mai 2024.\n",
 	}
 	if p.schemas {
 		files["schemas/mets.xsd"] = metsXSD
 		files["schemas/xlink.xsd"] = xlinkXSD
 	}
-	for name, c := range p.content {
-		files["representations/rep1/data/"+name] = c
-	}
 	for name, c := range files {
 		writeFile(t, root, name, c)
 	}
-	var data []string
-	for name := range p.content {
-		data = append(data, name)
+	reps := []string{"rep1"}
+	content := map[string]map[string]string{"rep1": p.content}
+	if p.access != nil {
+		reps = append(reps, "rep2")
+		content["rep2"] = p.access
 	}
-	sort.Strings(data)
-
-	var rep strings.Builder
-	rep.WriteString(metsOpen + `      OBJID="rep1" TYPE="Mixed" csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="https://earksip.dilcis.eu/profile/E-ARK-SIP.xml">
+	repMETSs := map[string]string{}
+	for _, rn := range reps {
+		writeFile(t, root, "representations/"+rn+"/metadata/preservation/p.xml", premisFixture)
+		var data []string
+		for name, c := range content[rn] {
+			writeFile(t, root, "representations/"+rn+"/data/"+name, c)
+			data = append(data, name)
+		}
+		sort.Strings(data)
+		var rep strings.Builder
+		rep.WriteString(metsOpen + `      OBJID="` + rn + `" TYPE="Mixed" csip:CONTENTINFORMATIONTYPE="MIXED" PROFILE="https://earksip.dilcis.eu/profile/E-ARK-SIP.xml">
   <metsHdr CREATEDATE="2024-05-02T10:00:00Z" csip:OAISPACKAGETYPE="SIP">
     <agent ROLE="CREATOR" TYPE="OTHER" OTHERTYPE="SOFTWARE"><name>Testpacker</name><note csip:NOTETYPE="SOFTWARE VERSION">1.0</note></agent>
   </metsHdr>
-  <amdSec><digiprovMD ID="rep1-premis" CREATED="2024-05-02T10:00:00Z">` + mdRef("metadata/preservation/p.xml", "PREMIS", premisFixture) + `</digiprovMD></amdSec>
-  <fileSec ID="rep1-fs">
-    <fileGrp ID="rep1-data" USE="Data">
+  <amdSec><digiprovMD ID="` + rn + `-premis" CREATED="2024-05-02T10:00:00Z">` + mdRef("metadata/preservation/p.xml", "PREMIS", premisFixture) + `</digiprovMD></amdSec>
+  <fileSec ID="` + rn + `-fs">
+    <fileGrp ID="` + rn + `-data" USE="Data">
 `)
-	for i, name := range data {
-		rep.WriteString(fileEntry(fmt.Sprintf("rep1-f%d", i+1), "data/"+name, p.content[name], "text/plain"))
-	}
-	rep.WriteString(`    </fileGrp>
+		for i, name := range data {
+			rep.WriteString(fileEntry(fmt.Sprintf("%s-f%d", rn, i+1), "data/"+name, content[rn][name], "text/plain"))
+		}
+		rep.WriteString(`    </fileGrp>
   </fileSec>
-  <structMap ID="rep1-sm" TYPE="PHYSICAL" LABEL="CSIP">
-    <div ID="rep1-main" LABEL="rep1">
-      <div ID="rep1-md" LABEL="Metadata" ADMID="rep1-premis"/>
-      <div ID="rep1-d" LABEL="Data"><fptr FILEID="rep1-data"/></div>
+  <structMap ID="` + rn + `-sm" TYPE="PHYSICAL" LABEL="CSIP">
+    <div ID="` + rn + `-main" LABEL="` + rn + `">
+      <div ID="` + rn + `-md" LABEL="Metadata" ADMID="` + rn + `-premis"/>
+      <div ID="` + rn + `-d" LABEL="Data"><fptr FILEID="` + rn + `-data"/></div>
     </div>
   </structMap>
 </mets>
 `)
-	repMETS := rep.String()
-	if p.repEdit != nil {
-		repMETS = p.repEdit(repMETS)
+		repMETS := rep.String()
+		if p.repEdit != nil && rn == "rep1" {
+			repMETS = p.repEdit(repMETS)
+		}
+		repMETSs[rn] = repMETS
+		writeFile(t, root, "representations/"+rn+"/METS.xml", repMETS)
 	}
-	writeFile(t, root, "representations/rep1/METS.xml", repMETS)
 
 	var m strings.Builder
 	m.WriteString(metsOpen + `      OBJID="` + p.name + `" LABEL="Bauakte Musterstraße 1" TYPE="Mixed" csip:CONTENTINFORMATIONTYPE="MIXED"
@@ -183,9 +193,12 @@ func makePackage(t *testing.T, p testPackage) string {
 			`    </fileGrp>
 `)
 	}
-	m.WriteString(`    <fileGrp ID="grp-rep1" USE="Representations/rep1" csip:CONTENTINFORMATIONTYPE="MIXED">
-` + fileEntry("rep1-mets", "representations/rep1/METS.xml", repMETS, "application/xml") + `    </fileGrp>
-  </fileSec>
+	for _, rn := range reps {
+		m.WriteString(`    <fileGrp ID="grp-` + rn + `" USE="Representations/` + rn + `" csip:CONTENTINFORMATIONTYPE="MIXED">
+` + fileEntry(rn+"-mets", "representations/"+rn+"/METS.xml", repMETSs[rn], "application/xml") + `    </fileGrp>
+`)
+	}
+	m.WriteString(`  </fileSec>
   <structMap ID="sm" TYPE="PHYSICAL" LABEL="CSIP">
     <div ID="main" LABEL="` + p.name + `">
       <div ID="div-md" LABEL="Metadata" DMDID="dmd-ead" ADMID="amd-premis"/>
@@ -195,11 +208,14 @@ func makePackage(t *testing.T, p testPackage) string {
 		m.WriteString(`      <div ID="div-schemas" LABEL="Schemas"><fptr FILEID="grp-schemas"/></div>
 `)
 	}
-	m.WriteString(`      <div ID="div-rep1" LABEL="Representations/rep1">
-        <fptr FILEID="grp-rep1"/>
-        <mptr LOCTYPE="URL" xlink:type="simple" xlink:href="representations/rep1/METS.xml"/>
+	for _, rn := range reps {
+		m.WriteString(`      <div ID="div-` + rn + `" LABEL="Representations/` + rn + `">
+        <fptr FILEID="grp-` + rn + `"/>
+        <mptr LOCTYPE="URL" xlink:type="simple" xlink:href="representations/` + rn + `/METS.xml"/>
       </div>
-    </div>
+`)
+	}
+	m.WriteString(`    </div>
   </structMap>
 </mets>
 `)

@@ -108,6 +108,7 @@ func (r *reader) describe() {
 			}
 		}
 		e["files"] = n
+		pr := profiles.Representation{Representation: preservation.Representation{Name: path.Base(rep), Source: rep}}
 		for _, doc := range r.docs[1:] {
 			if doc.info.dir == rep {
 				if doc.info.objid != "" {
@@ -116,9 +117,20 @@ func (r *reader) describe() {
 				if doc.info.cit != "" {
 					e["CONTENTINFORMATIONTYPE"] = doc.info.cit
 				}
+				pr.SourceID, pr.Label, pr.ContentInformationType = doc.info.objid, doc.info.label, doc.info.cit
 			}
 		}
 		reps = append(reps, e)
+		// The representation's data folder (CSIPSTR11; spelled in another
+		// letter case it is still the data, with a CSIPSTR11 warning)
+		// becomes the data of the AIP representation of the same name.
+		if data := r.dirFold(rep, "data"); data != "" {
+			if r.dirs[rep+"/data"] {
+				data = "data"
+			}
+			pr.Prefix = rep + "/" + data + "/"
+			t.Representations = append(t.Representations, pr)
+		}
 	}
 	if reps != nil {
 		d["representations"] = reps

@@ -22,9 +22,11 @@
 //     and cancellation.
 //   - File names are paths relative to the package root folder, slash
 //     separated, as in the package: a representation's data file is
-//     "representations/rep1/data/Brief.pdf". The package's structure is so
-//     kept in the AIP, representations stay apart and no two names
-//     collide.
+//     "representations/rep1/data/Brief.pdf". Transfer.Representations
+//     lists each representation folder that has a data folder (name,
+//     source folder, the data files' name prefix, and its METS's OBJID,
+//     LABEL and CONTENTINFORMATIONTYPE), so that ingest archives its data
+//     as the AIP representation of the same name (docs/adr/0005).
 //   - Files (the payload) are every regular file except the package's own
 //     metadata; Metadata are METS.xml, metadata/**, schemas/** and
 //     documentation/** of the package and, for each representation,

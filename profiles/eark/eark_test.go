@@ -2,8 +2,10 @@ package eark
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -432,5 +434,42 @@ func TestCodesDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "`"+code+"`") {
 			t.Errorf("%s is not documented in docs/problem-codes.md", code)
 		}
+	}
+}
+
+// TestRepresentations checks that each representation with a data folder
+// is reported with its name, the prefix of its data files and what its
+// METS says about it, so that ingest keeps it as an AIP representation.
+func TestRepresentations(t *testing.T) {
+	tr := read(t, makePackage(t, testPackage{access: map[string]string{"Lesefassung.txt": "Bauakte\n"}}))
+	if tr.Problems.HasErrors() {
+		t.Fatalf("problems: %v", tr.Problems)
+	}
+	var got []string
+	for _, r := range tr.Representations {
+		got = append(got, fmt.Sprintf("%s %s %s %s %s", r.Name, r.Source, r.Prefix, r.SourceID, r.ContentInformationType))
+	}
+	want := []string{
+		"rep1 representations/rep1 representations/rep1/data/ rep1 MIXED",
+		"rep2 representations/rep2 representations/rep2/data/ rep2 MIXED",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("representations %q, want %q", got, want)
+	}
+	for _, f := range tr.Files {
+		if !strings.HasPrefix(f.Name, "representations/rep1/data/") && !strings.HasPrefix(f.Name, "representations/rep2/data/") {
+			t.Errorf("payload file %s outside the representations' data", f.Name)
+		}
+	}
+
+	// A data folder spelled in another case is still the data (with a
+	// CSIPSTR11 warning); a representation without one has none.
+	root := makePackage(t, testPackage{})
+	if err := os.Rename(filepath.Join(root, "representations/rep1/data"), filepath.Join(root, "representations/rep1/Data")); err != nil {
+		t.Fatal(err)
+	}
+	tr = read(t, root)
+	if len(tr.Representations) != 1 || tr.Representations[0].Prefix != "representations/rep1/Data/" {
+		t.Errorf("representations with a Data folder: %+v", tr.Representations)
 	}
 }
