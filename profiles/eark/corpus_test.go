@@ -81,13 +81,50 @@ func isPackagePath(p string) bool {
 	return strings.Contains(p, "/valid/") || strings.Contains(p, "/invalid/")
 }
 
-// Conformance thresholds (issue #8). overallFloor is what the profile
-// reaches today: it is below the issue's 95% because of the test corpus's
-// structure skeletons with an empty METS.xml (see docs/conformance.md).
+// Conformance thresholds (issue #8): at least 95% of the rows right as
+// the corpus defines its verdicts (packageThreshold; a CSIPSTR row at the
+// structure stage, see structureStage) and at requirement level. Judged as
+// whole packages, the structure skeletons with an empty METS.xml are
+// rejected; wholeFloor keeps that figure from falling (see
+// docs/conformance.md).
 const (
+	packageThreshold     = 0.95 // rows right, CSIPSTR rows judged at the structure stage
 	requirementThreshold = 0.95 // rows whose requirement is judged as the corpus does
-	overallFloor         = 0.82 // rows right at package level and requirement level
+	wholeFloor           = 0.82 // rows right with every package judged whole
 )
+
+// structureStage reports whether a problem belongs to the first stage of
+// the E-ARK validation model: package well-formedness, which "checks the
+// structure of the package but doesn't open or parse any of the contents
+// (so empty files are OK for testing)" (the test corpus's VALIDATION.md,
+// DILCISBoard/eark-ip-test-corpus). The corpus's CSIPSTR packages test
+// this stage; many hold an empty METS.xml, which the second stage (METS
+// validity) rejects. A problem of the first stage is one of a CSIPSTR
+// requirement, a missing METS.xml, the folder layout, a link or a special
+// file.
+func structureStage(p preservation.Problem) bool {
+	switch p.Code {
+	case CodeNoMETS, CodeStructure, CodeLink, CodeSpecial:
+		return true
+	}
+	return strings.HasPrefix(p.Code, "CSIPSTR")
+}
+
+// stageVerdict returns the problems a row's verdict is taken from: for a
+// row of a CSIPSTR requirement those of the structure stage, the stage the
+// corpus judges it at; for the others all.
+func stageVerdict(row corpusRow, ps preservation.Problems) preservation.Problems {
+	if !strings.HasPrefix(row.req, "CSIPSTR") {
+		return ps
+	}
+	var out preservation.Problems
+	for _, p := range ps {
+		if structureStage(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // conformanceDoc returns docs/conformance.md, where every divergence must
 // be listed with its reason.
@@ -131,8 +168,8 @@ func TestCorpus(t *testing.T) {
 	cache := map[string]preservation.Problems{}
 	var table strings.Builder
 	fmt.Fprintf(&table, "%-4s %-10s %-34s %-34s %s\n", "ok", "rule", "expected", "got", "package")
-	var total, skipped, pkgAgree, reqAgree, right, mustRows, mustRight, skeletons int
-	var divergences []string
+	var total, skipped, pkgAgree, reqAgree, right, wholeRight, mustRows, mustRight, skeletons int
+	var divergences, wholeDivergences []string
 	distinct := map[string]bool{}
 	for _, row := range rows {
 		if !isPackagePath(row.path) {
@@ -146,7 +183,8 @@ func TestCorpus(t *testing.T) {
 			ps = verdict(t, corpusCopy(t, filepath.Join(base, filepath.FromSlash(row.path))))
 			cache[row.path] = ps
 		}
-		pkgOK := ps.HasErrors() == row.wantError()
+		wholeOK := ps.HasErrors() == row.wantError()
+		pkgOK := stageVerdict(row, ps).HasErrors() == row.wantError()
 		var reqOK bool
 		switch {
 		case row.wantError():
@@ -165,6 +203,20 @@ func TestCorpus(t *testing.T) {
 		if row.mustLevel() {
 			mustRows++
 		}
+		if wholeOK && reqOK {
+			wholeRight++
+		} else {
+			reason := fmt.Sprintf("errors %v", errorCodes(ps))
+			if emptyMETS(filepath.Join(base, filepath.FromSlash(row.path))) {
+				skeletons++
+				reason = "structure skeleton, METS.xml is empty: " + reason
+			}
+			wholeDivergences = append(wholeDivergences, fmt.Sprintf("%s: expected %s; %s", row.id(), row.expected(), reason))
+			if !strings.Contains(doc, row.id()) {
+				t.Errorf("%s diverges when judged as a whole package (expected %s, got %s) and is not listed in "+
+					"docs/conformance.md: %v", row.id(), row.expected(), got(ps), ps)
+			}
+		}
 		mark := "yes"
 		if pkgOK && reqOK {
 			right++
@@ -173,12 +225,7 @@ func TestCorpus(t *testing.T) {
 			}
 		} else {
 			mark = "NO"
-			reason := fmt.Sprintf("errors %v", errorCodes(ps))
-			if emptyMETS(filepath.Join(base, filepath.FromSlash(row.path))) {
-				skeletons++
-				reason = "structure skeleton, METS.xml is empty: " + reason
-			}
-			divergences = append(divergences, fmt.Sprintf("%s: expected %s; %s", row.id(), row.expected(), reason))
+			divergences = append(divergences, fmt.Sprintf("%s: expected %s; errors %v", row.id(), row.expected(), errorCodes(ps)))
 			if !strings.Contains(doc, row.id()) {
 				t.Errorf("%s diverges (expected %s, got %s) and is not listed in docs/conformance.md: %v", row.id(),
 					row.expected(), got(ps), ps)
@@ -187,28 +234,40 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("%s: ERROR-level row wrong: expected %s, got %v", row.id(), row.expected(), ps)
 			}
 		}
-		fmt.Fprintf(&table, "%-4s %-10s %-34s %-34s %s\n", mark, row.req+"#"+row.rule, row.expected(), got(ps),
-			strings.TrimPrefix(row.path, "corpus/"))
+		stage := ""
+		if strings.HasPrefix(row.req, "CSIPSTR") {
+			stage = "(structure stage; whole: " + got(ps) + ")"
+		}
+		fmt.Fprintf(&table, "%-4s %-10s %-34s %-34s %s %s\n", mark, row.req+"#"+row.rule, row.expected(),
+			got(stageVerdict(row, ps)), strings.TrimPrefix(row.path, "corpus/"), stage)
 	}
-	t.Logf("verdict table (E-ARK IP test corpus):\n%s", table.String())
+	t.Logf("verdict table (E-ARK IP test corpus; CSIPSTR rows judged at the structure stage):\n%s", table.String())
 	for _, d := range divergences {
 		t.Logf("divergence: %s", d)
+	}
+	for _, d := range wholeDivergences {
+		t.Logf("divergence judged as a whole package: %s", d)
 	}
 	t.Logf("%d corpus files written back with CRLF line ends (see corpusCopy)", crlfRestored.Load())
 	t.Logf("E-ARK IP test corpus: %d rows, %d without a package (rule not implemented in the corpus); %d rows with a "+
 		"package (%d distinct packages): %d right (%.1f%%), %d agree at package level, %d at requirement level (%.1f%%); "+
-		"%d of %d ERROR-level (MUST) rows right; %d divergences, %d of them structure skeletons with an empty METS.xml",
+		"%d of %d ERROR-level (MUST) rows right; %d divergences. Judged as whole packages: %d right (%.1f%%), %d "+
+		"divergences, %d of them structure skeletons with an empty METS.xml",
 		len(rows), skipped, total, len(distinct), right, pct(right, total), pkgAgree, reqAgree, pct(reqAgree, total),
-		mustRight, mustRows, len(divergences), skeletons)
+		mustRight, mustRows, len(divergences), wholeRight, pct(wholeRight, total), len(wholeDivergences), skeletons)
 	if mustRight != mustRows {
 		t.Errorf("%d of %d ERROR-level rows right, want all", mustRight, mustRows)
+	}
+	if float64(right) < packageThreshold*float64(total) {
+		t.Errorf("%d of %d rows right (%.1f%%), want at least %.0f%%", right, total, pct(right, total), 100*packageThreshold)
 	}
 	if float64(reqAgree) < requirementThreshold*float64(total) {
 		t.Errorf("requirement level: %d of %d rows (%.1f%%), want at least %.0f%%", reqAgree, total, pct(reqAgree, total),
 			100*requirementThreshold)
 	}
-	if float64(right) < overallFloor*float64(total) {
-		t.Errorf("overall: %d of %d rows right (%.1f%%), below the floor %.0f%%", right, total, pct(right, total), 100*overallFloor)
+	if float64(wholeRight) < wholeFloor*float64(total) {
+		t.Errorf("whole packages: %d of %d rows right (%.1f%%), below the floor %.0f%%", wholeRight, total,
+			pct(wholeRight, total), 100*wholeFloor)
 	}
 }
 
