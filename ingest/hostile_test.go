@@ -250,6 +250,15 @@ func hostileCases() []hostileCase {
 			os.Symlink("/etc/passwd", filepath.Join(sub, "Akte", "passwd"))
 			return sub
 		}, "UNPACK_LINK", "", 0},
+		{"folder with a hard link out", func(t *testing.T, dir string) string {
+			sub := transferDir(t, filepath.Join(dir, "Abgabe"), map[string]string{"Akte/Brief.txt": "x"})
+			secret := filepath.Join(dir, "geheim.txt")
+			os.WriteFile(secret, []byte("nicht für das Archiv"), 0o600)
+			if err := os.Link(secret, filepath.Join(sub, "Akte", "geheim.txt")); err != nil {
+				t.Fatal(err)
+			}
+			return sub
+		}, "UNPACK_HARDLINK", "", 0},
 		{"folder with a FIFO", func(t *testing.T, dir string) string {
 			sub := transferDir(t, filepath.Join(dir, "Abgabe"), map[string]string{"Akte/Brief.txt": "x"})
 			if err := mkfifo(filepath.Join(sub, "Akte", "pipe")); err != nil {

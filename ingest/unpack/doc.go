@@ -61,6 +61,7 @@
 //	UNPACK_ABSOLUTE   an absolute name: leading "/" or "\", or a drive letter
 //	UNPACK_LINK       a symbolic link
 //	UNPACK_SPECIAL    a device, FIFO, socket or other non-regular entry
+//	UNPACK_HARDLINK   a file that also has names outside the walked directory
 //	UNPACK_TOO_MANY   more entries than Limits.MaxFiles
 //	UNPACK_TOO_LARGE  a file over Limits.MaxFileSize or a total over Limits.MaxTotalSize
 //	UNPACK_RATIO      expansion beyond Limits.MaxRatio (a zip bomb)

@@ -13,6 +13,7 @@ const (
 	CodeAbsolute   = "UNPACK_ABSOLUTE"
 	CodeLink       = "UNPACK_LINK"
 	CodeSpecial    = "UNPACK_SPECIAL"
+	CodeHardLink   = "UNPACK_HARDLINK"
 	CodeTooMany    = "UNPACK_TOO_MANY"
 	CodeTooLarge   = "UNPACK_TOO_LARGE"
 	CodeRatio      = "UNPACK_RATIO"

@@ -27,7 +27,9 @@ type Entry struct {
 
 // Walk lists the regular files below the directory root, sorted by Name.
 // It reports as problems: symbolic links (UNPACK_LINK, never followed),
-// special files (UNPACK_SPECIAL), files and directories that cannot be
+// special files (UNPACK_SPECIAL), regular files that also have names
+// outside root (UNPACK_HARDLINK; hard links among files inside root are
+// fine), files and directories that cannot be
 // opened or read (READ_UNREADABLE), bad and colliding names (UNPACK_NAME,
 // UNPACK_DUPLICATE) and exceeded limits (UNPACK_TOO_MANY, UNPACK_TOO_LARGE;
 // MaxRatio does not apply). Each file is opened and its first byte read to
@@ -95,6 +97,7 @@ func (w walker) walk(ctx context.Context, root string, lim Limits) ([]Entry, pre
 		total    int64
 		tooLarge bool
 		stack    = []string{"."}
+		linked   = map[fileID]*hardLink{}
 	)
 	for len(stack) > 0 && !ps.full {
 		dir := stack[len(stack)-1]
@@ -157,10 +160,50 @@ func (w walker) walk(ctx context.Context, root string, lim Limits) ([]Entry, pre
 				tooLarge = true
 				ps.add(CodeTooLarge, "", "the files exceed the total limit of %d bytes", lim.MaxTotalSize)
 			}
+			if id, n, ok := inode(info); ok && n > 1 {
+				l := linked[id]
+				if l == nil {
+					l = &hardLink{links: n}
+					linked[id] = l
+				}
+				l.names = append(l.names, shown)
+			}
 			files = append(files, Entry{Name: name, Path: filepath.Join(abs, filepath.FromSlash(name)), Size: size})
 		}
 	}
+	if !ps.full {
+		outsideLinks(&ps, linked)
+	}
 	return sortEntries(files), ps.list, nil
+}
+
+// fileID identifies an inode.
+type fileID struct{ dev, ino uint64 }
+
+// hardLink is a file with more than one name: how many it has and those
+// found in the walked directory.
+type hardLink struct {
+	links uint64
+	names []string
+}
+
+// outsideLinks reports the files that have names outside the walked
+// directory (UNPACK_HARDLINK): their content is shared with a file
+// elsewhere, which whoever submits could have linked in without being able
+// to read it through the archive otherwise. Names that all lie inside the
+// directory are fine.
+func outsideLinks(ps *problems, linked map[fileID]*hardLink) {
+	var out []*hardLink
+	for _, l := range linked {
+		if uint64(len(l.names)) < l.links {
+			out = append(out, l)
+		}
+	}
+	slices.SortFunc(out, func(a, b *hardLink) int { return cmp.Compare(a.names[0], b.names[0]) })
+	for _, l := range out {
+		ps.add(CodeHardLink, l.names[0], "a hard link: the file has %d names, %d of them outside the submission; "+
+			"its content is not the submission's own", l.links, l.links-uint64(len(l.names)))
+	}
 }
 
 // checkReadable opens name and reads its first byte.

@@ -230,3 +230,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestWalkHardLinks checks that a file with a name outside the walked
+// directory is refused (its content is not the submission's own: whoever
+// made the link may not be able to read the file otherwise), while hard
+// links among the submission's own files are fine.
+func TestWalkHardLinks(t *testing.T) {
+	outside := tree(t, map[string]string{"geheim.txt": "secret"})
+	root := tree(t, map[string]string{"Akte/Brief.txt": "brief", "Akte/Anlage.txt": "anlage"})
+	if err := os.Link(filepath.Join(root, "Akte/Brief.txt"), filepath.Join(root, "Akte/Brief-Kopie.txt")); err != nil {
+		t.Skipf("no hard links here: %v", err)
+	}
+	es, ps, err := Walk(context.Background(), root, Limits{})
+	if err != nil || len(ps) != 0 || len(es) != 3 {
+		t.Fatalf("links inside: entries %v, problems %v, %v", es, ps, err)
+	}
+	if err := os.Link(filepath.Join(outside, "geheim.txt"), filepath.Join(root, "Akte/geheim.txt")); err != nil {
+		t.Fatal(err)
+	}
+	_, ps, err = Walk(context.Background(), root, Limits{})
+	if err != nil || len(ps) != 1 || ps[0].Code != CodeHardLink || ps[0].Path != "Akte/geheim.txt" ||
+		ps[0].Severity != "error" {
+		t.Fatalf("a link from outside: problems %v, %v", ps, err)
+	}
+	// Walking the parent of both sees every name: fine again.
+	parent := t.TempDir()
+	os.Rename(outside, filepath.Join(parent, "a"))
+	os.Rename(root, filepath.Join(parent, "b"))
+	if _, ps, _ := Walk(context.Background(), parent, Limits{}); len(ps) != 0 {
+		t.Errorf("all names inside: %v", ps)
+	}
+}
