@@ -112,6 +112,7 @@ func aipShow(c *cli.Context) error {
 	w := c.App.Writer
 	fmt.Fprintf(w, "AIP       %s\nTitle     %s\nProfile   %s\nCreated   %s\nVersion   v%d\nFiles     %d (%d bytes)\n",
 		a.ID, a.Title, a.Profile, a.Created.UTC().Format("2006-01-02 15:04:05 UTC"), a.Version, len(a.Files), a.Size)
+	fmt.Fprintf(w, "Representations %s\n", representationSummary(a))
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "\nPUID\tSIZE\tFORMAT\tNAME")
 	for _, f := range a.Files {
@@ -141,6 +142,37 @@ func aipShow(c *cli.Context) error {
 		tw.Flush()
 	}
 	return nil
+}
+
+// representationSummary lists an AIP's representations with their number
+// of files and, for those a submission brought, where they came from:
+// "rep1 (2 files, from representations/rep1), access (1 file)".
+func representationSummary(a *preservation.AIP) string {
+	var names []string
+	count := map[string]int{}
+	for _, f := range a.Files {
+		r, _ := aip.SplitRepresentation(f.Path)
+		if count[r] == 0 {
+			names = append(names, r)
+		}
+		count[r]++
+	}
+	from := map[string]string{}
+	for _, r := range a.Representations {
+		from[r.Name] = r.Source
+	}
+	var parts []string
+	for _, r := range names {
+		n := fmt.Sprintf("%d files", count[r])
+		if count[r] == 1 {
+			n = "1 file"
+		}
+		if src := from[r]; src != "" {
+			n += ", from " + src
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", r, n))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func aipGet(c *cli.Context) error {

@@ -281,6 +281,10 @@ func TestConformanceIngestEARK(t *testing.T) {
 	a, content := ingestedAIP(t, args, storeDir, pkg, "eark")
 	checkAIPReflects(t, a, content, files, func(f payloadFile) string { return f.name })
 	checkRepresentations(t, a, content, files)
+	if out := mustRun(t, append(args, "aip", "show", a.ID)...); !strings.Contains(out,
+		"Representations rep1 (2 files, from representations/rep1), rep2 (2 files, from representations/rep2)") {
+		t.Errorf("aip show does not list the representations:\n%s", out)
+	}
 
 	// Each representation's METS is kept, and declares the SHA-256 of
 	// its files as they are in the AIP.
