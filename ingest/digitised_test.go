@@ -291,6 +291,13 @@ func TestDigitisedRescan(t *testing.T) {
 		!slices.Contains(ev.Outcomes, page("3.png")) || !slices.Contains(ev.Objects, page("1.png")) {
 		t.Errorf("PREMIS event of the re-digitisation: %+v", ev)
 	}
+	// The delivery's mapping replaces the first one in v2.
+	if m := read(h, aip.PrefixSubmisson+digitised.MappingFile); !bytes.Contains(m, []byte(sig+";neu")) {
+		t.Errorf("v2 mapping %q", m)
+	}
+	if m := read(v1, aip.PrefixSubmisson+digitised.MappingFile); !bytes.Contains(m, []byte(sig+";akte")) {
+		t.Errorf("v1 mapping %q", m)
+	}
 	// The first ingest's events stay; every agent is named once.
 	ings, agents := 0, map[string]bool{}
 	for _, e := range stored.Events {

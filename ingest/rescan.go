@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -250,7 +251,25 @@ func (in *Ingester) revision(p *prepared, g group, cur *preservation.AIP, h *aip
 	ing.Outcomes = append(slices.Clone(rs.Added), rs.Replaced...)
 	next.Events = append(slices.Clone(cur.Events), append(evs, ing)...)
 	next.Agents, _ = mergeAgents(next.Agents, []preservation.Agent{{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}}, nil)
-	return &aip.Revision{AIP: &next, Add: add, Created: in.now().UTC().Truncate(time.Second), User: in.cfg.User,
+	// The delivery's own metadata (the mapping, a bag's tag files) joins
+	// the submission's; a file of the same name is replaced in this
+	// version.
+	meta := g.metadata
+	if len(meta) == 0 {
+		meta = p.transfer.Metadata
+	}
+	var sub []aip.Source
+	for _, m := range meta {
+		b := m.Data
+		if b == nil {
+			var err error
+			if b, err = os.ReadFile(m.Path); err != nil {
+				return nil, nil, fmt.Errorf("ingest: read submission metadata %s: %w", m.Name, err)
+			}
+		}
+		sub = append(sub, aip.BytesSource(aip.PrefixSubmisson+m.Name, b))
+	}
+	return &aip.Revision{AIP: &next, Add: add, Submission: sub, Created: in.now().UTC().Truncate(time.Second), User: in.cfg.User,
 		Message: fmt.Sprintf("%s of %s from %s (%s)", EventDetailRescan, unit.Signatur, delivery, mode)}, rs, nil
 }
 
