@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +59,11 @@ func NewContent(room *Service, aips AIPs, stores []store.Store) *Content {
 // A viewer asks for many ranges of one file; the object's inventory is read
 // once per headTTL, not per request. A newer version written meanwhile is
 // served after at most headTTL: until then the old one, consistently (its
-// content is immutable and its digests are checked).
+// content is immutable and its digests are checked) — except for a file
+// whose content the catalog records with another digest than the cached
+// head has (a page scanned again, a file the new version added): its
+// head is read again at once, so that what is served under a digest (e.g.
+// the IIIF derivatives, cached by the master's digest) is that content.
 const (
 	headTTL      = time.Minute
 	maxHeadCache = 256
@@ -170,7 +175,7 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 	}
 	var errs []error
 	for i, st := range c.stores {
-		r, err := c.openContent(ctx, i, id, p)
+		r, err := c.openContent(ctx, i, id, p, f.SHA512)
 		if err == nil {
 			return r, f, nil
 		}
@@ -184,14 +189,27 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 }
 
 // openContent prepares a reader of logical path p of object id in the
-// store i.
-func (c *Content) openContent(ctx context.Context, i int, id, p string) (*contentReader, error) {
+// store i; sha512 is the file's digest as the catalog records it.
+func (c *Content) openContent(ctx context.Context, i int, id, p, sha512 string) (*contentReader, error) {
 	st := c.stores[i]
 	h, err := c.head(ctx, i, id)
 	if err != nil {
 		return nil, err
 	}
-	key, err := contentKey(h, p)
+	key, d, err := contentKey(h, p)
+	if sha512 != "" && (err != nil || !strings.EqualFold(d, sha512)) {
+		// The catalog knows a newer version than the cached head.
+		c.mu.Lock()
+		delete(c.heads, headKey{i, id})
+		c.mu.Unlock()
+		if h, err = c.head(ctx, i, id); err != nil {
+			return nil, err
+		}
+		if key, d, err = contentKey(h, p); err == nil && !strings.EqualFold(d, sha512) {
+			// A replica behind the catalog: another store may serve it.
+			return nil, fmt.Errorf("access: %s %s: %s holds another version of it than the catalog records", id, p, st)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -206,22 +224,22 @@ func (c *Content) openContent(ctx context.Context, i int, id, p string) (*conten
 }
 
 // contentKey returns the store key holding logical path p in the head
-// version of h.
-func contentKey(h *aip.Head, p string) (string, error) {
+// version of h, and its digest.
+func contentKey(h *aip.Head, p string) (string, string, error) {
 	inv := h.Inventory
 	v, ok := inv.Versions[inv.Head]
 	if !ok {
-		return "", fmt.Errorf("aip: %s: head version %s missing", inv.ID, inv.Head)
+		return "", "", fmt.Errorf("aip: %s: head version %s missing", inv.ID, inv.Head)
 	}
 	for d, paths := range v.State {
 		if slices.Contains(paths, p) {
 			if cps := inv.Manifest[d]; len(cps) > 0 {
-				return h.Root + "/" + cps[0], nil
+				return h.Root + "/" + cps[0], d, nil
 			}
-			return "", fmt.Errorf("aip: %s: digest of %s not in manifest", inv.ID, p)
+			return "", "", fmt.Errorf("aip: %s: digest of %s not in manifest", inv.ID, p)
 		}
 	}
-	return "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	return "", "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 }
 
 // contentReader is a seekable reader of one stored file. It opens the
