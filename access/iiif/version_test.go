@@ -6,11 +6,16 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"image"
 	"image/jpeg"
 	"image/png"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,7 +104,8 @@ func TestNewVersionServesNewPages(t *testing.T) {
 	if err := room.RebuildIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := iiif.New(iiif.DefaultConfig(t.TempDir()), room, access.NewContent(room, cat, []store.Store{st}), nil)
+	cacheDir := t.TempDir()
+	srv, err := iiif.New(iiif.DefaultConfig(cacheDir), room, access.NewContent(room, cat, []store.Store{st}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,5 +187,25 @@ func TestNewVersionServesNewPages(t *testing.T) {
 		if i, f := width(n); i != want || f != want {
 			t.Errorf("v2 page %d: info %d, image %d, want %d", n, i, f, want)
 		}
+	}
+
+	// Forget drops the old master's derivatives (ingest reports its
+	// digest as superseded); the pages are served as before.
+	old := sha(pagePNG(t, 30))
+	oldDir := filepath.Join(cacheDir, old[:2], old)
+	if _, err := os.Stat(oldDir); err != nil {
+		t.Fatalf("derivatives of the old page 1: %v", err)
+	}
+	if err := iiif.Forget(cacheDir, strings.ToUpper(old), sha([]byte("never cached"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(oldDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("old derivatives still there: %v", err)
+	}
+	if i, f := width(1); i != 40 || f != 40 {
+		t.Errorf("page 1 after Forget: info %d, image %d", i, f)
+	}
+	if err := iiif.Forget(cacheDir, "../../etc"); err == nil {
+		t.Error("Forget accepted a path for a digest")
 	}
 }
