@@ -67,7 +67,9 @@ const (
 	CodeEmpty = "DIGITISED_EMPTY"
 	// CodeNotImage: a file that is not a TIFF, JPEG or PNG master.
 	CodeNotImage = "DIGITISED_NOT_IMAGE"
-	// CodePageDuplicate: two images of one unit with the same page number.
+	// CodePageDuplicate: two images of one unit with the same page number
+	// (ingest also reports a supplement page numbered like an archived
+	// page of another name).
 	CodePageDuplicate = "DIGITISED_PAGE_DUPLICATE"
 	// CodeUnreadable: an image whose header cannot be decoded.
 	CodeUnreadable = "DIGITISED_UNREADABLE"
@@ -76,8 +78,9 @@ const (
 	CodeUnknownSignatur = "DIGITISED_UNKNOWN_SIGNATUR"
 	// CodeTarget: the Signatur names a unit that cannot take images: a
 	// structural unit (Tektonik, Bestand, Gliederung), a unit whose
-	// records are archived already, or more than one unit (reported by
-	// ingest).
+	// records are archived in an AIP other than its digitisation AIP (of
+	// which new scans make a new version), or more than one unit (reported
+	// by ingest).
 	CodeTarget = "DIGITISED_TARGET"
 )
 
