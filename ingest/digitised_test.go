@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/magazin-archiv/magazin/ingest"
 	"github.com/magazin-archiv/magazin/preservation"
@@ -386,7 +387,15 @@ func TestDigitisedRescan(t *testing.T) {
 	if err != nil || rebuilt.Version != 4 || rebuilt.Fingerprint != live.Fingerprint || !slices.Equal(pages(rebuilt), pages(live)) {
 		t.Fatalf("rebuilt %+v (%v), live %+v", rebuilt, err, live)
 	}
-	in2, err := ingest.New(ingest.DefaultConfig(t.TempDir()), r.stores, cat2, identifier(t))
+	audit := preservation.Event{ID: "6f1c0b3e-0000-4000-8000-000000000001", Type: preservation.EventFixityCheck,
+		DateTime: time.Date(2026, 11, 1, 3, 0, 0, 0, time.UTC), Detail: "audit", Outcome: preservation.OutcomeSuccess, Agents: []string{"magazin"}}
+	in2, err := ingest.New(ingest.DefaultConfig(t.TempDir()), r.stores, cat2, identifier(t),
+		ingest.WithEarlierEvents(func(aipID string) ([]preservation.Event, error) {
+			if aipID != id {
+				return nil, fmt.Errorf("events of %s asked for", aipID)
+			}
+			return []preservation.Event{audit}, nil
+		}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,4 +405,13 @@ func TestDigitisedRescan(t *testing.T) {
 		}
 	}
 	headIs(4)
+	// The next version carries the events recorded outside the AIP (the
+	// journal's audits) in its PREMIS.
+	if _, err := in2.Ingest(ctx, scanBatch(t, sig, "akte", "", map[string]int{"1.png": 22}), ingest.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	stored, err = aip.Read(ctx, r.stores[0], id)
+	if err != nil || stored.Version != 5 || !slices.ContainsFunc(stored.Events, func(e preservation.Event) bool { return e.ID == audit.ID }) {
+		t.Errorf("v5: version %d, audit event missing (%v)", stored.Version, err)
+	}
 }

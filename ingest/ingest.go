@@ -97,6 +97,7 @@ type Ingester struct {
 	log      *slog.Logger
 	indexer  Indexer
 	intents  IntentLog
+	earlier  func(id string) ([]preservation.Event, error)
 	now      func() time.Time
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/magazin-archiv/magazin/ingest/migrate"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/profiles"
@@ -39,6 +40,14 @@ type Rescan struct {
 	// version held and the new one does not: their access derivatives
 	// (IIIF) are no longer needed.
 	Superseded []string `json:"superseded,omitempty"`
+}
+
+// WithEarlierEvents sets where the PREMIS events recorded about an AIP
+// outside it come from (cmd/magazin: the journal's fixity checks): a new
+// version that an ingest makes of an AIP (a re-digitisation) carries them
+// in its PREMIS, as the other new versions of an AIP do.
+func WithEarlierEvents(f func(id string) ([]preservation.Event, error)) Option {
+	return func(in *Ingester) { in.earlier = f }
 }
 
 // EventDetailRescan starts the detail of the PREMIS ingestion event of a
@@ -249,7 +258,15 @@ func (in *Ingester) revision(p *prepared, g group, cur *preservation.AIP, h *aip
 	ing.Agents = []string{"magazin"}
 	ing.Objects = append(slices.Clone(rs.Replaced), rs.Removed...)
 	ing.Outcomes = append(slices.Clone(rs.Added), rs.Replaced...)
-	next.Events = append(slices.Clone(cur.Events), append(evs, ing)...)
+	next.Events = slices.Clone(cur.Events)
+	if in.earlier != nil {
+		earlier, err := in.earlier(string(cur.ID))
+		if err != nil {
+			return nil, nil, fmt.Errorf("ingest: events of %s: %w", cur.ID, err)
+		}
+		next.Events = migrate.MergeEvents(next.Events, earlier)
+	}
+	next.Events = append(next.Events, append(evs, ing)...)
 	next.Agents, _ = mergeAgents(next.Agents, []preservation.Agent{{ID: "magazin", Name: "magazin", Type: "software", Version: in.cfg.Version}}, nil)
 	// The delivery's own metadata (the mapping, a bag's tag files) joins
 	// the submission's; a file of the same name is replaced in this

@@ -261,7 +261,7 @@ func newIngesterFor(c *cli.Context, e *env) (*env, *ingest.Ingester, error) {
 		cfg.Limits.MaxRatio = e.cfg.MaxRatio
 	}
 	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room),
-		ingest.WithIntents(catalogIntents{e.cat}))
+		ingest.WithIntents(catalogIntents{e.cat}), ingest.WithEarlierEvents(journalEvents(c.Context, e)))
 	if err != nil {
 		return nil, nil, err
 	}
