@@ -206,7 +206,6 @@ func (in *Ingester) revision(p *prepared, g group, cur *preservation.AIP, h *aip
 	gone := map[string]bool{}
 	for _, pth := range append(slices.Clone(rs.Replaced), rs.Removed...) {
 		gone[pth] = true
-		rs.Superseded = append(rs.Superseded, strings.ToLower(have[pth].SHA512))
 	}
 	next := *cur
 	next.Units = slices.Clone(cur.Units)
@@ -242,10 +241,18 @@ func (in *Ingester) revision(p *prepared, g group, cur *preservation.AIP, h *aip
 		add = append(add, aip.FileSource(pth, s.tf.Path, f.Size, f.SHA512))
 	}
 	var current []scanned
+	kept := map[string]bool{}
 	for _, f := range originals(next.Files) {
 		next.Size += f.Size
 		current = append(current, scanned{tf: profiles.File{Name: strings.TrimPrefix(f.Path, aip.PrefixOriginal)}, sha512: strings.ToLower(f.SHA512)})
+		kept[strings.ToLower(f.SHA512)] = true
 	}
+	for pth := range gone {
+		if d := strings.ToLower(have[pth].SHA512); !kept[d] && !slices.Contains(rs.Superseded, d) {
+			rs.Superseded = append(rs.Superseded, d)
+		}
+	}
+	slices.Sort(rs.Superseded)
 	next.Fingerprint = group{units: next.Units, files: current, existing: true}.fingerprint()
 	// The events of this delivery's files, then the re-digitisation.
 	scratch := &preservation.AIP{}
