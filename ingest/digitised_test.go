@@ -414,4 +414,13 @@ func TestDigitisedRescan(t *testing.T) {
 	if err != nil || stored.Version != 5 || !slices.ContainsFunc(stored.Events, func(e preservation.Event) bool { return e.ID == audit.ID }) {
 		t.Errorf("v5: version %d, audit event missing (%v)", stored.Version, err)
 	}
+	// Five versions, each a valid OCFL version, checked in every replica.
+	for _, st := range r.stores {
+		if res := aip.ValidateObject(ctx, aip.NewStoreFS(ctx, st, aip.ObjectKey(id)), "."); len(res.Errors)+len(res.Warnings) != 0 {
+			t.Errorf("%s: object not valid: %+v", st, res)
+		}
+		if v, err := aip.Verify(ctx, st, id); err != nil || !v.OK {
+			t.Errorf("%s: Verify = %+v, %v", st, v, err)
+		}
+	}
 }
