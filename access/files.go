@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,7 +59,13 @@ func NewContent(room *Service, aips AIPs, stores []store.Store) *Content {
 // A viewer asks for many ranges of one file; the object's inventory is read
 // once per headTTL, not per request. A newer version written meanwhile is
 // served after at most headTTL: until then the old one, consistently (its
-// content is immutable and its digests are checked).
+// content is immutable and its digests are checked) — except for a file
+// whose content the catalog records with a digest that the cached head
+// does not hold under its path (a page scanned again, a file the new
+// version added): the head is read again at once. What is served is always
+// the content the catalog records (the IIIF derivatives are cached by that
+// digest), from an earlier version if the store's head is ahead of the
+// catalog.
 const (
 	headTTL      = time.Minute
 	maxHeadCache = 256
@@ -170,7 +177,7 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 	}
 	var errs []error
 	for i, st := range c.stores {
-		r, err := c.openContent(ctx, i, id, p)
+		r, err := c.openContent(ctx, i, id, p, f.SHA512)
 		if err == nil {
 			return r, f, nil
 		}
@@ -184,14 +191,25 @@ func (c *Content) Open(ctx context.Context, id, p string) (io.ReadSeekCloser, pr
 }
 
 // openContent prepares a reader of logical path p of object id in the
-// store i.
-func (c *Content) openContent(ctx context.Context, i int, id, p string) (*contentReader, error) {
+// store i; sha512 is the file's digest as the catalog records it ("":
+// whatever the head holds).
+func (c *Content) openContent(ctx context.Context, i int, id, p, sha512 string) (*contentReader, error) {
 	st := c.stores[i]
 	h, err := c.head(ctx, i, id)
 	if err != nil {
 		return nil, err
 	}
-	key, err := contentKey(h, p)
+	view, key, err := contentKey(h, p, sha512)
+	if errors.Is(err, fs.ErrNotExist) && sha512 != "" {
+		// The catalog knows a newer version than the cached head.
+		c.mu.Lock()
+		delete(c.heads, headKey{i, id})
+		c.mu.Unlock()
+		if h, err = c.head(ctx, i, id); err != nil {
+			return nil, err
+		}
+		view, key, err = contentKey(h, p, sha512)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -202,26 +220,48 @@ func (c *Content) openContent(ctx context.Context, i int, id, p string) (*conten
 		c.mu.Unlock()
 		return nil, err
 	}
-	return &contentReader{ctx: ctx, st: st, head: h, path: p, key: key, size: info.Size}, nil
+	return &contentReader{ctx: ctx, st: st, head: view, path: p, key: key, size: info.Size}, nil
 }
 
-// contentKey returns the store key holding logical path p in the head
-// version of h.
-func contentKey(h *aip.Head, p string) (string, error) {
+// contentKey returns the view of h (the head, or an earlier version) that
+// holds logical path p with the content sha512, newest first, and the
+// store key of that content. Without sha512 it is the head's p. The
+// content the catalog describes is what is served: the head's, or, while
+// the catalog is behind a version that an interrupted update wrote, the
+// earlier version's.
+func contentKey(h *aip.Head, p, sha512 string) (*aip.Head, string, error) {
 	inv := h.Inventory
-	v, ok := inv.Versions[inv.Head]
-	if !ok {
-		return "", fmt.Errorf("aip: %s: head version %s missing", inv.ID, inv.Head)
+	if _, ok := inv.Versions[inv.Head]; !ok {
+		return nil, "", fmt.Errorf("aip: %s: head version %s missing", inv.ID, inv.Head)
 	}
-	for d, paths := range v.State {
-		if slices.Contains(paths, p) {
-			if cps := inv.Manifest[d]; len(cps) > 0 {
-				return h.Root + "/" + cps[0], nil
+	names := h.VersionNames()
+	for k := len(names) - 1; k >= 0; k-- {
+		v := names[k]
+		for d, paths := range inv.Versions[v].State {
+			if !slices.Contains(paths, p) {
+				continue
 			}
-			return "", fmt.Errorf("aip: %s: digest of %s not in manifest", inv.ID, p)
+			if sha512 != "" && !strings.EqualFold(d, sha512) {
+				break
+			}
+			cps := inv.Manifest[d]
+			if len(cps) == 0 {
+				return nil, "", fmt.Errorf("aip: %s: digest of %s not in manifest", inv.ID, p)
+			}
+			view := h
+			if v != inv.Head {
+				var err error
+				if view, err = h.At(v); err != nil {
+					return nil, "", err
+				}
+			}
+			return view, h.Root + "/" + cps[0], nil
+		}
+		if sha512 == "" {
+			break // the head's only
 		}
 	}
-	return "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
+	return nil, "", &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 }
 
 // contentReader is a seekable reader of one stored file. It opens the

@@ -148,3 +148,64 @@ func TestContentDetectsDamage(t *testing.T) {
 		t.Errorf("damaged content: %d bytes, %v", len(got), err)
 	}
 }
+
+// TestContentFollowsTheCatalogVersion: the content served for a file is
+// the one the catalog records: after a new version is catalogued, at once
+// (although the object's head was cached before), and while a store's head
+// is ahead of the catalog (an update interrupted before the catalog), the
+// earlier version's.
+func TestContentFollowsTheCatalogVersion(t *testing.T) {
+	ctx := context.Background()
+	svc, cat := setup(t, "day")
+	st := mem.New()
+	const id = "urn:uuid:00000000-0000-4000-8000-0000000000a3"
+	putAIP(t, cat, st, id, []preservation.Unit{
+		{ID: "a3", Parent: "b", Bestand: "b", Level: preservation.LevelAkte, Signatur: "20001 Nr. 3", Title: "Haushaltsplan Müllrose", To: "1990-12-31", Order: 3}},
+		map[string][]byte{"1.txt": []byte("alt")})
+	read := func(c *access.Content, name string) (string, error) {
+		t.Helper()
+		r, _, err := c.Open(ctx, id, aip.PrefixOriginal+name)
+		if err != nil {
+			return "", err
+		}
+		defer r.Close()
+		b, err := io.ReadAll(r)
+		return string(b), err
+	}
+	c := access.NewContent(svc, cat, []store.Store{st})
+	if got, err := read(c, "1.txt"); got != "alt" || err != nil {
+		t.Fatalf("v1: %q %v", got, err)
+	}
+	neu, zwei := []byte("neu"), []byte("zwei")
+	sum := func(b []byte) string { s := sha512.Sum512(b); return hex.EncodeToString(s[:]) }
+	a, err := aip.Update(ctx, []store.Store{st}, id, func(cur *preservation.AIP, h *aip.Head) (*aip.Revision, error) {
+		next := *cur
+		next.Files = []preservation.File{
+			{Path: aip.PrefixOriginal + "1.txt", Name: "1.txt", Size: 3, SHA512: sum(neu)},
+			{Path: aip.PrefixOriginal + "2.txt", Name: "2.txt", Size: 4, SHA512: sum(zwei)},
+		}
+		return &aip.Revision{AIP: &next, Add: []aip.Source{aip.BytesSource(next.Files[0].Path, neu), aip.BytesSource(next.Files[1].Path, zwei)}}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The store holds v2, the catalog v1: v1's content.
+	fresh := access.NewContent(svc, cat, []store.Store{st})
+	if got, err := read(fresh, "1.txt"); got != "alt" || err != nil {
+		t.Errorf("catalog behind the store: %q %v, want v1's", got, err)
+	}
+	if _, err := read(fresh, "2.txt"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a file the catalog does not list yet: %v", err)
+	}
+	if err := cat.PutAIP(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, cc := range []*access.Content{c, fresh} {
+		if got, err := read(cc, "1.txt"); got != "neu" || err != nil {
+			t.Errorf("v2 catalogued: %q %v", got, err)
+		}
+		if got, err := read(cc, "2.txt"); got != "zwei" || err != nil {
+			t.Errorf("v2 catalogued, new file: %q %v", got, err)
+		}
+	}
+}

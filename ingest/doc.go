@@ -13,4 +13,10 @@
 //     it completely and has been read back.
 //   - Re-submitting identical content returns the existing AIP
 //     (Result.Existing) and never makes a duplicate.
+//   - Scans for a unit digitised before (an Existing unit whose AIP came
+//     from the digitised profile) make a new version of that AIP
+//     (Result.Rescans; Neudigitalisierung), replacing or supplementing
+//     (profiles.Unit.Supplement) its pages, which earlier versions keep;
+//     scans whose pages are archived already make none. Every check that
+//     can refuse such scans runs before anything is stored.
 package ingest

@@ -97,6 +97,7 @@ type Ingester struct {
 	log      *slog.Logger
 	indexer  Indexer
 	intents  IntentLog
+	earlier  func(id string) ([]preservation.Event, error)
 	now      func() time.Time
 }
 
@@ -146,6 +147,10 @@ type Result struct {
 	// (catalog.UnitEntry): the units' earlier journal entries lack the
 	// AIP, and a rebuild replays the journal after the AIPs.
 	Attached []preservation.Unit `json:"attached,omitempty"`
+	// Rescans are the new versions this ingest made of digitisation AIPs
+	// (scans of units digitised before: Neudigitalisierung); those AIPs
+	// are among AIPs, as their new head holds them.
+	Rescans []Rescan `json:"rescans,omitempty"`
 }
 
 // Profiles returns the names of the known profiles.
@@ -248,12 +253,17 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		groups = mergeGroups(groups)
 	}
 	res := &Result{Problems: p.problems, Profile: p.transfer.Profile}
-	var fresh []group
+	var fresh, rescans []group
 	for _, g := range groups {
 		fp := g.fingerprint()
 		id, ok, err := in.cat.ByFingerprint(ctx, fp)
 		if err != nil {
 			return nil, err
+		}
+		if !ok && g.existing && g.units[0].AIP != "" {
+			// Scans of a unit digitised before (attach checked the AIP).
+			rescans = append(rescans, g)
+			continue
 		}
 		if !ok {
 			a, err := in.adopt(ctx, fp)
@@ -275,10 +285,6 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		in.log.Info("already archived", "aip", id, "submission", path)
 		res.AIPs = append(res.AIPs, a)
 		res.Existing++
-	}
-	if probs := taken(fresh); len(probs) > 0 {
-		p.problems = append(p.problems, probs...)
-		return nil, in.reject(p)
 	}
 	if err := in.numberGroups(ctx, fresh, bestand); err != nil {
 		return nil, err
@@ -328,10 +334,27 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		}
 		in.log.Info("ingested", "aip", b.a.ID, "files", len(b.a.Files), "profile", b.a.Profile)
 	}
+	var revised []*preservation.AIP
+	for _, g := range rescans {
+		a, rs, err := in.rescan(ctx, p, g)
+		if err != nil {
+			return nil, err
+		}
+		res.AIPs = append(res.AIPs, a)
+		if rs == nil {
+			res.Existing++
+			continue
+		}
+		res.Rescans = append(res.Rescans, *rs)
+		revised = append(revised, a)
+	}
 	if in.indexer != nil {
 		var units []preservation.Unit
 		for _, b := range objs {
 			units = append(units, b.a.Units...)
+		}
+		for _, a := range revised {
+			units = append(units, a.Units...)
 		}
 		if len(units) > 0 {
 			if err := in.indexer.IndexUnits(ctx, units); err != nil {

@@ -21,6 +21,9 @@ type group struct {
 	metadata []profiles.File
 	// existing: the top-level unit was described before (attached).
 	existing bool
+	// supplement: the files of an existing unit join its digitisation
+	// AIP's pages instead of replacing them (profiles.Unit.Supplement).
+	supplement bool
 }
 
 // LooseTitle titles the unit made for files that belong to no unit.
@@ -101,7 +104,7 @@ func (in *Ingester) groupUnits(p *prepared, bestand string) ([]group, error) {
 		}
 		g := groupOf[top[i]]
 		if g == nil {
-			g = &group{existing: u.Existing && u.Parent == ""}
+			g = &group{existing: u.Existing && u.Parent == "", supplement: u.Existing && u.Supplement}
 			groupOf[top[i]] = g
 			order = append(order, top[i])
 		}
@@ -143,7 +146,9 @@ func (in *Ingester) groupUnits(p *prepared, bestand string) ([]group, error) {
 
 // attach resolves the transfer's Existing units by their Signatur in the
 // catalog. A Signatur that names no unit, more than one, or a structural
-// unit is a coded problem (digitised.CodeUnknownSignatur, CodeTarget).
+// unit is a coded problem (digitised.CodeUnknownSignatur, CodeTarget); so
+// is a unit whose records are archived in an AIP other than its
+// digitisation AIP (which new scans make a new version of, see rescan).
 func (in *Ingester) attach(ctx context.Context, p *prepared) (preservation.Problems, error) {
 	var probs preservation.Problems
 	for _, u := range p.transfer.Units {
@@ -174,26 +179,22 @@ func (in *Ingester) attach(ctx context.Context, p *prepared) (preservation.Probl
 				Path: u.Signatur, Message: fmt.Sprintf("the records of %q were disposed of on %s", u.Signatur, found.Disposed)})
 			continue
 		}
+		if found.AIP != "" {
+			ps, err := in.digitisationAIP(ctx, u, found)
+			if err != nil {
+				return nil, err
+			}
+			if len(ps) > 0 {
+				probs = append(probs, ps...)
+				continue
+			}
+		}
 		if p.attached == nil {
 			p.attached = map[string]preservation.Unit{}
 		}
 		p.attached[u.SourceID] = *found
 	}
 	return probs, nil
-}
-
-// taken reports the groups about to become new AIPs whose existing unit
-// holds records already (an identical resubmission was found by its
-// fingerprint before and is not among them).
-func taken(groups []group) preservation.Problems {
-	var probs preservation.Problems
-	for _, g := range groups {
-		if u := g.units[0]; g.existing && u.AIP != "" {
-			probs = append(probs, preservation.Problem{Code: digitised.CodeTarget, Severity: preservation.SeverityError, Path: u.Signatur,
-				Message: fmt.Sprintf("the records of %q are archived already (AIP %s); a new scan of them is not yet supported", u.Signatur, u.AIP)})
-		}
-	}
-	return probs
 }
 
 // numberGroups gives the top-level unit of each new group the next running

@@ -98,6 +98,12 @@ type Unit struct {
 	// the catalog unit with this Signatur instead of describing a new one.
 	// Only top-level units may be Existing.
 	Existing bool
+	// Supplement, for an Existing unit whose records are archived already
+	// (a re-digitisation), makes the files add to (or correct, by name)
+	// the files of the unit's AIP; without it they replace them. Either
+	// way the AIP gets a new version and keeps the earlier files in its
+	// earlier versions.
+	Supplement bool
 }
 
 // Message identifies the submission message (xdomea) a transfer came in.

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	_ "golang.org/x/image/tiff" // masters: TIFF
@@ -268,4 +269,26 @@ func writeJPEG(p string, img image.Image, opts *jpeg.Options) error {
 		return fmt.Errorf("iiif: encode %s: %w", filepath.Base(p), err)
 	}
 	return f.Close()
+}
+
+// Forget removes the access derivatives of the masters with the given
+// SHA-512 digests from the cache directory dir (Config.CacheDir): the
+// masters a new version of an AIP no longer holds (a re-digitisation).
+// The cache is keyed by the master's digest, so a new master never meets
+// an old master's derivatives; Forget frees their space. Derivatives that
+// another unit's identical master still needs are made again on its next
+// request. A digest without derivatives is no error.
+func Forget(dir string, sha512s ...string) error {
+	var errs []error
+	for _, sha := range sha512s {
+		sha = strings.ToLower(sha)
+		if len(sha) != 128 || strings.Trim(sha, "0123456789abcdef") != "" {
+			errs = append(errs, fmt.Errorf("iiif: forget %q: not a SHA-512", sha))
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, sha[:2], sha)); err != nil {
+			errs = append(errs, fmt.Errorf("iiif: forget %s: %w", sha[:16], err))
+		}
+	}
+	return errors.Join(errs...)
 }

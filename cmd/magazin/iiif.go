@@ -10,6 +10,7 @@ import (
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/iiif"
 	"github.com/magazin-archiv/magazin/access/web"
+	"github.com/magazin-archiv/magazin/ingest"
 )
 
 // iiifBaseURLFlag is serve's --iiif-base-url.
@@ -32,4 +33,18 @@ func mountIIIF(c *cli.Context, e *env, w *web.Server, h http.Handler) (http.Hand
 	mux.Handle("/iiif/", w.Identify(srv))
 	mux.Handle("/", h)
 	return mux, nil
+}
+
+// forgetDerivatives drops the IIIF derivatives of the masters that the
+// re-digitisations of res replaced (docs/iiif.md); a failure leaves only
+// unused cache files behind and is logged.
+func forgetDerivatives(e *env, res *ingest.Result) {
+	if res == nil {
+		return
+	}
+	for _, r := range res.Rescans {
+		if err := iiif.Forget(filepath.Join(e.cfg.DataDir, "iiif"), r.Superseded...); err != nil {
+			e.cfg.Logger.Warn("old IIIF derivatives not removed", "aip", r.AIP, "err", err)
+		}
+	}
 }

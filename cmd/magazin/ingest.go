@@ -80,6 +80,7 @@ func ingestCommand() *cli.Command {
 					if err := journalAttached(c, e, res.Attached); err != nil {
 						return err
 					}
+					forgetDerivatives(e, res)
 				case errors.As(err, &rej):
 					r.Problems, r.Quarantine, failed = rej.Problems, rej.Quarantine, true
 				case errors.Is(err, ingest.ErrUsage):
@@ -141,6 +142,10 @@ func printIngest(w io.Writer, path string, res *ingest.Result, rej *preservation
 				sig = a.Units[0].Signatur + "  "
 			}
 			fmt.Fprintf(w, "  %s  %s%s (%d files)\n", a.ID, sig, a.Title, len(a.Files))
+		}
+		for _, r := range res.Rescans {
+			fmt.Fprintf(w, "  Neudigitalisierung %s (%s): AIP %s version %d, %d pages added, %d replaced, %d removed; earlier images in version %d\n",
+				r.Signatur, r.Mode, r.AIP, r.Version, len(r.Added), len(r.Replaced), len(r.Removed), r.Previous)
 		}
 		for _, p := range res.Problems {
 			fmt.Fprintf(w, "  %s\n", p)
@@ -256,7 +261,7 @@ func newIngesterFor(c *cli.Context, e *env) (*env, *ingest.Ingester, error) {
 		cfg.Limits.MaxRatio = e.cfg.MaxRatio
 	}
 	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room),
-		ingest.WithIntents(catalogIntents{e.cat}))
+		ingest.WithIntents(catalogIntents{e.cat}), ingest.WithEarlierEvents(journalEvents(c.Context, e)))
 	if err != nil {
 		return nil, nil, err
 	}

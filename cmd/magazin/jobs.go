@@ -288,6 +288,7 @@ func (d *daemon) ingestJob(ctx context.Context, t *jobs.Task) (any, error) {
 		for _, a := range res.AIPs {
 			out.AIPs = append(out.AIPs, string(a.ID))
 		}
+		forgetDerivatives(d.e, res)
 	case errors.As(err, &rej):
 		out.Problems, out.Quarantine = rej.Problems, rej.Quarantine
 	default:

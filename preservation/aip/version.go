@@ -250,6 +250,11 @@ type Revision struct {
 	// version does not have (or has with other content), matched by
 	// logical path.
 	Add []Source
+	// Submission holds metadata of a later submission for the AIP (e.g.
+	// the delivery of a re-digitisation): files under PrefixSubmisson that
+	// join the submission's metadata, a file of the same path replaced
+	// (earlier versions keep it).
+	Submission []Source
 	// Created, User, Address and Message are as in Change.
 	Created                time.Time
 	User, Address, Message string
@@ -261,7 +266,8 @@ type Revision struct {
 // listing the new file set, plus the added files. Files of the head's
 // representations that rev.AIP.Files no longer lists leave the new
 // version's state (earlier versions keep them); the submission's metadata
-// is kept. It reads the sizes of the submission's metadata files from st.
+// is kept, with rev.Submission added. It reads the sizes of the
+// submission's metadata files from st.
 // A revision that changes neither a file nor the description record nor
 // PREMIS is ErrUnchanged.
 func Revise(ctx context.Context, st store.Store, h *Head, rev Revision) (*Object, error) {
@@ -326,6 +332,22 @@ func Revise(ctx context.Context, st store.Store, h *Head, rev Revision) (*Object
 			}
 			subMD = append(subMD, mdFile{path: p, sha512: d, size: info.Size, mime: mimeByExt(p)})
 		}
+	}
+	for _, s := range rev.Submission {
+		if !strings.HasPrefix(s.Path, PrefixSubmisson) || !validLogical(s.Path) {
+			return nil, fmt.Errorf("aip: submission metadata %q outside %s", s.Path, PrefixSubmisson)
+		}
+		if _, dup := add[s.Path]; dup {
+			return nil, fmt.Errorf("aip: duplicate added file %q", s.Path)
+		}
+		add[s.Path] = s
+		d := strings.ToLower(s.SHA512)
+		if state[s.Path] == d {
+			continue // there already
+		}
+		subMD = slices.DeleteFunc(subMD, func(m mdFile) bool { return m.path == s.Path })
+		subMD = append(subMD, mdFile{path: s.Path, sha512: d, size: s.Size, mime: mimeByExt(s.Path)})
+		puts = append(puts, s)
 	}
 	slices.SortFunc(subMD, func(x, y mdFile) int { return strings.Compare(x.path, y.path) })
 	created := rev.Created

@@ -584,3 +584,83 @@ func TestReadHeadFollowsTheSidecar(t *testing.T) {
 		t.Errorf("a sidecar naming nothing: %v, want ErrIncomplete", err)
 	}
 }
+
+// Revision.Submission adds the metadata of a later submission under
+// metadata/submission/ (METS lists it; a file of the same path gets new
+// content, the earlier version keeps the old); the same metadata again
+// changes nothing, and a path outside metadata/submission/ is refused.
+func TestReviseAddsSubmissionMetadata(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj, err := aip.New(describedPackage(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obj.Write(ctx, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := aip.Read(ctx, st, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := aip.ReadHead(ctx, st, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapping := aip.BytesSource(aip.PrefixSubmisson+"lieferung-2/digitalisate.csv", []byte("Signatur;Ordner\n20001 Nr. 1;akte\n"))
+	info := aip.BytesSource(aip.PrefixSubmisson+"bag-info.txt", []byte("Source-Organization: Scandienst\n"))
+	at := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	o2, err := aip.Revise(ctx, st, h, aip.Revision{AIP: v1, Submission: []aip.Source{mapping, info}, Created: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o2.Write(ctx, st, 1); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := aip.ReadHead(ctx, st, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(h *aip.Head, p string) string {
+		t.Helper()
+		rc, _, err := h.Open(ctx, st, p)
+		if err != nil {
+			t.Fatalf("%s %s: %v", h.Inventory.Head, p, err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		return string(b)
+	}
+	if got := read(h2, mapping.Path); !strings.Contains(got, "20001 Nr. 1;akte") {
+		t.Errorf("v2 mapping = %q", got)
+	}
+	if got := read(h2, info.Path); got != "Source-Organization: Scandienst\n" {
+		t.Errorf("v2 bag-info = %q", got)
+	}
+	at1, _ := h2.At("v1")
+	if got := read(at1, info.Path); strings.Contains(got, "Scandienst") {
+		t.Errorf("v1 bag-info changed: %q", got)
+	}
+	if mets := read(h2, aip.PathMETS); !strings.Contains(mets, "lieferung-2/digitalisate.csv") {
+		t.Error("METS of v2 does not list the new submission metadata")
+	}
+	if res := aip.ValidateObject(ctx, aip.NewStoreFS(ctx, st, obj.Root), "."); len(res.Errors)+len(res.Warnings) != 0 {
+		t.Errorf("v2 does not validate cleanly: %+v", res)
+	}
+	aiptest.ValidateIndependently(t, filepath.Join(dir, aip.RootPrefix))
+	v2, err := aip.Read(ctx, st, obj.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := aip.Revise(ctx, st, h2, aip.Revision{AIP: v2, Submission: []aip.Source{mapping, info}, Created: at}); !errors.Is(err, aip.ErrUnchanged) {
+		t.Errorf("the same metadata again: %v, want ErrUnchanged", err)
+	}
+	bad := aip.BytesSource(aip.PrefixOriginal+"x.csv", []byte("x"))
+	if _, err := aip.Revise(ctx, st, h2, aip.Revision{AIP: v2, Submission: []aip.Source{bad}, Created: at}); err == nil || errors.Is(err, aip.ErrUnchanged) {
+		t.Errorf("submission metadata in a representation: %v", err)
+	}
+}

@@ -31,6 +31,20 @@ const Name = "digitised"
 // MappingFile is the name of a batch's mapping file (Signatur;Ordner).
 const MappingFile = "digitalisate.csv"
 
+// Modes of a re-digitisation: the third column of a mapping line
+// ("Signatur;Ordner;Modus"). They matter only for a unit whose images are
+// archived already; its AIP then gets a new version.
+const (
+	// ModeReplace (the default, also for an empty Modus and the one-unit
+	// layout): the folder holds the unit's complete new set of pages; the
+	// AIP's current images are replaced (and kept in its earlier version).
+	ModeReplace = "ersetzen"
+	// ModeSupplement: the folder holds pages delivered later (or
+	// corrected pages under the name they have in the AIP); they join the
+	// AIP's current images.
+	ModeSupplement = "ergaenzen"
+)
+
 // SourcePrefix starts the SourceID of every unit the profile reads, followed
 // by the Signatur.
 const SourcePrefix = "digitised:"
@@ -53,7 +67,9 @@ const (
 	CodeEmpty = "DIGITISED_EMPTY"
 	// CodeNotImage: a file that is not a TIFF, JPEG or PNG master.
 	CodeNotImage = "DIGITISED_NOT_IMAGE"
-	// CodePageDuplicate: two images of one unit with the same page number.
+	// CodePageDuplicate: two images of one unit with the same page number
+	// (ingest also reports a supplement page numbered like an archived
+	// page of another name).
 	CodePageDuplicate = "DIGITISED_PAGE_DUPLICATE"
 	// CodeUnreadable: an image whose header cannot be decoded.
 	CodeUnreadable = "DIGITISED_UNREADABLE"
@@ -62,8 +78,9 @@ const (
 	CodeUnknownSignatur = "DIGITISED_UNKNOWN_SIGNATUR"
 	// CodeTarget: the Signatur names a unit that cannot take images: a
 	// structural unit (Tektonik, Bestand, Gliederung), a unit whose
-	// records are archived already, or more than one unit (reported by
-	// ingest).
+	// records are archived in an AIP other than its digitisation AIP (of
+	// which new scans make a new version), or more than one unit (reported
+	// by ingest).
 	CodeTarget = "DIGITISED_TARGET"
 )
 
@@ -121,7 +138,7 @@ func (p Profile) Read(ctx context.Context, root string) (*profiles.Transfer, err
 		if id, ok := bagIdentifier(root); ok {
 			sig = id
 		}
-		err = readUnit(ctx, root, "", sig, t)
+		err = readUnit(ctx, root, "", sig, false, t)
 	}
 	if err != nil {
 		return nil, err
@@ -138,9 +155,10 @@ func (p Profile) Read(ctx context.Context, root string) (*profiles.Transfer, err
 
 // mapping is one line of the mapping file.
 type mapping struct {
-	line   int
-	sig    string
-	folder string // slash separated, relative to the batch
+	line       int
+	sig        string
+	folder     string // slash separated, relative to the batch
+	supplement bool   // Modus ergaenzen
 }
 
 func readBatch(ctx context.Context, root string, t *profiles.Transfer) error {
@@ -206,7 +224,7 @@ func readBatch(ctx context.Context, root string, t *profiles.Transfer) error {
 		return fmt.Errorf("digitised: reading %s: %w", root, err)
 	}
 	for _, m := range valid {
-		if err := readUnit(ctx, filepath.Join(root, filepath.FromSlash(m.folder)), m.folder, m.sig, t); err != nil {
+		if err := readUnit(ctx, filepath.Join(root, filepath.FromSlash(m.folder)), m.folder, m.sig, m.supplement, t); err != nil {
 			return err
 		}
 	}
@@ -259,16 +277,27 @@ func parseMapping(b []byte) ([]mapping, preservation.Problems) {
 		if n == 0 && len(rec) >= 1 && strings.EqualFold(rec[0], "Signatur") {
 			continue // header
 		}
-		if len(rec) != 2 || rec[0] == "" || rec[1] == "" {
-			probs = append(probs, problem(CodeMapping, MappingFile, "line %d: want \"Signatur;Ordner\", got %d fields", line, len(rec)))
+		if len(rec) < 2 || len(rec) > 3 || rec[0] == "" || rec[1] == "" {
+			probs = append(probs, problem(CodeMapping, MappingFile, "line %d: want \"Signatur;Ordner\" or \"Signatur;Ordner;Modus\", got %d fields", line, len(rec)))
 			continue
+		}
+		supplement := false
+		if len(rec) == 3 {
+			switch strings.ToLower(rec[2]) {
+			case "", ModeReplace:
+			case ModeSupplement, "ergänzen":
+				supplement = true
+			default:
+				probs = append(probs, problem(CodeMapping, MappingFile, "line %d: Modus %q: want %q or %q", line, rec[2], ModeReplace, ModeSupplement))
+				continue
+			}
 		}
 		folder := strings.TrimSuffix(strings.TrimPrefix(rec[1], "./"), "/")
 		if !filepath.IsLocal(filepath.FromSlash(folder)) || strings.Contains(folder, "\\") || folder == "." {
 			probs = append(probs, problem(CodeMapping, MappingFile, "line %d: folder %q is not a relative path inside the batch", line, rec[1]))
 			continue
 		}
-		out = append(out, mapping{line: line, sig: rec[0], folder: path.Clean(folder)})
+		out = append(out, mapping{line: line, sig: rec[0], folder: path.Clean(folder), supplement: supplement})
 	}
 	if len(out) == 0 && len(probs) == 0 {
 		probs = append(probs, problem(CodeMapping, MappingFile, "the mapping file names no folder"))
@@ -277,10 +306,11 @@ func parseMapping(b []byte) ([]mapping, preservation.Problems) {
 }
 
 // readUnit reads the folder dir (named prefix in the batch, "" for the
-// one-unit layout) as the images of the unit sig.
-func readUnit(ctx context.Context, dir, prefix, sig string, t *profiles.Transfer) error {
+// one-unit layout) as the images of the unit sig; supplement is the
+// mapping's Modus ergaenzen.
+func readUnit(ctx context.Context, dir, prefix, sig string, supplement bool, t *profiles.Transfer) error {
 	u := profiles.Unit{Unit: preservation.Unit{Level: preservation.LevelAkte, Signatur: sig, Title: sig, SourceID: SourcePrefix + sig},
-		Existing: true}
+		Existing: true, Supplement: supplement}
 	name := func(n string) string {
 		if prefix == "" {
 			return n

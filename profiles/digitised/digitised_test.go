@@ -114,6 +114,39 @@ func TestBatch(t *testing.T) {
 	}
 }
 
+// TestBatchMode: the optional third column Modus marks the pages of a unit
+// as a supplement (ergaenzen, also spelt ergänzen) or a replacement
+// (ersetzen, the default); any other Modus is DIGITISED_MAPPING.
+func TestBatchMode(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		MappingFile: "Signatur;Ordner;Modus\nA;a;ergaenzen\nB;b;Ersetzen\nC;c\nD;d;ergänzen\nE;e;\n",
+		"a/5.png":   "IMG", "b/1.png": "IMG", "c/1.png": "IMG", "d/1.png": "IMG", "e/1.png": "IMG",
+	})
+	tr, err := New().Read(context.Background(), root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tr.Problems) > 0 || len(tr.Units) != 5 {
+		t.Fatalf("problems %v, %d units", tr.Problems, len(tr.Units))
+	}
+	for i, want := range []bool{true, false, false, true, false} {
+		if u := tr.Units[i]; u.Supplement != want || !u.Existing {
+			t.Errorf("%s: Supplement %v, want %v", u.Signatur, u.Supplement, want)
+		}
+	}
+	bad := t.TempDir()
+	write(t, bad, map[string]string{MappingFile: "A;a;anhaengen\nB;b;ersetzen;x\n", "a/1.png": "IMG", "b/1.png": "IMG"})
+	tr, err = New().Read(context.Background(), bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codes(tr.Problems); !slices.Equal(got, []string{"DIGITISED_MAPPING " + MappingFile, "DIGITISED_MAPPING " + MappingFile,
+		"DIGITISED_UNMAPPED a", "DIGITISED_UNMAPPED b"}) {
+		t.Errorf("problems = %q", got)
+	}
+}
+
 func TestOneUnit(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "A 12")
 	write(t, root, map[string]string{"0001.jpg": "IMG", "0002.jpg": "IMG"})

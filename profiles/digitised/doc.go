@@ -7,11 +7,17 @@
 //
 //   - A batch: a directory holding the mapping file digitalisate.csv
 //     (MappingFile) and one folder per unit. Each line of the mapping is
-//     "Signatur;Ordner" (semicolon separated, UTF-8, an optional header line
-//     "Signatur;Ordner", empty lines ignored); Ordner is a path relative to
-//     the batch. Detect reports true only for this layout.
+//     "Signatur;Ordner" or "Signatur;Ordner;Modus" (semicolon separated,
+//     UTF-8, an optional header line starting "Signatur", empty lines
+//     ignored); Ordner is a path relative to the batch; Modus is
+//     ModeReplace (ersetzen, the default) or ModeSupplement (ergaenzen,
+//     also "ergänzen"), which sets profiles.Unit.Supplement: for a unit
+//     digitised before, ingest makes the pages a new version of its AIP
+//     that replaces or supplements the archived pages. Detect reports true
+//     only for this layout.
 //   - One unit: a directory (chosen with --profile digitised) whose images
-//     belong to the unit whose Signatur is the directory's name.
+//     belong to the unit whose Signatur is the directory's name (Modus
+//     ersetzen).
 //
 // A unit folder holds the masters directly (TIFF, JPEG or PNG: .tif,
 // .tiff, .jpg, .jpeg, .png in any letter case) or is a BagIt bag whose
