@@ -221,7 +221,7 @@ func (o *deskOffers) Appraise(ctx context.Context, process string, ds []desk.Dec
 	if len(xs) == 0 {
 		return "", fmt.Errorf("%w: keine Entscheidungen", desk.ErrInvalid)
 	}
-	reply, err := o.d.Appraise(ctx, process, xs, "")
+	reply, err := o.d.Appraise(ctx, process, xs, "", whoName(who))
 	if err != nil {
 		return "", err
 	}
