@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/access/desk"
 	"github.com/magazin-archiv/magazin/access/web"
@@ -59,16 +60,22 @@ func (a webSessions) CheckCSRF(r *http.Request) error {
 	return nil
 }
 
-// newDesk returns the desk over the archive e.
+// newDesk returns the desk over the archive e and the accounts database
+// acc (nil: no account administration).
 // fallback answers the reading room's own pages under /archiv/.
-func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *jobs.Queue) (*desk.Handler, error) {
+func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *jobs.Queue, acc *accounts.DB) (*desk.Handler, error) {
 	j := journal.New(e.stores...)
 	d, err := newDialogue(c, e, j)
 	if err != nil {
 		return nil, err
 	}
+	var accs desk.Accounts
+	if acc != nil {
+		accs = desk.AccountsOver(acc)
+	}
 	return desk.New(desk.Config{
 		Auth:         auth,
+		Accounts:     accs,
 		Ingests:      &deskIngests{e: e, q: q},
 		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
 		Descriptions: &deskDescriptions{e: e, j: j},
@@ -79,8 +86,8 @@ func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *j
 }
 
 // mountDesk serves the desk at /archiv/ beside h.
-func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth, q *jobs.Queue) (http.Handler, error) {
-	dh, err := newDesk(c, e, auth, h, q)
+func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth, q *jobs.Queue, acc *accounts.DB) (http.Handler, error) {
+	dh, err := newDesk(c, e, auth, h, q, acc)
 	if err != nil {
 		return nil, err
 	}
