@@ -152,8 +152,8 @@ func TestAccounts(t *testing.T) {
 	// action on the wrong state, an unknown action and account.
 	for _, c := range []struct {
 		name, id string
-		form url.Values
-		code int
+		form     url.Values
+		code     int
 	}{
 		{"disable an archivist", bert.ID, url.Values{"aktion": {desk.AccDisable}}, http.StatusForbidden},
 		{"grant archivist", rita.ID, url.Values{"aktion": {desk.AccRole}, "rolle": {accounts.RoleArchivist}}, http.StatusForbidden},
