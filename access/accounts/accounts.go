@@ -68,6 +68,12 @@ type User struct {
 	Created     time.Time `json:"created"`
 	// Hash is the argon2id hash of the password.
 	Hash string `json:"hash"`
+	// LastLogin is the time of the last successful login.
+	LastLogin time.Time `json:"lastLogin,omitzero"`
+	// MustChange: the password is a temporary one (ResetPassword), valid
+	// until ResetExpires; it opens no session, only SetOwnPassword.
+	MustChange   bool      `json:"mustChange,omitempty"`
+	ResetExpires time.Time `json:"resetExpires,omitzero"`
 }
 
 // Staff reports whether the user is an archivist or an admin.
@@ -116,6 +122,7 @@ const (
 	prefixSession = "session/" // session/<sha256 hex of the id> -> Session
 	prefixRequest = "request/" // request/<id> -> Request
 	prefixAccess  = "access/"  // access/<RFC 3339 nano>\x00<n> -> access event
+	// prefixAdmin (admin.go): admin/<RFC 3339 nano>\x00<n> -> AdminEvent
 )
 
 // DefaultDir is the accounts database under the data directory.
@@ -395,7 +402,8 @@ func (d *DB) update(ctx context.Context, id string, end bool, fn func(*User) err
 	return &u, nil
 }
 
-// SetPassword sets a new password and ends the account's sessions.
+// SetPassword sets a new password (replacing a temporary one) and ends
+// the account's sessions.
 func (d *DB) SetPassword(ctx context.Context, id, password string) error {
 	if err := CheckPasswordRules(password); err != nil {
 		return err
@@ -404,7 +412,10 @@ func (d *DB) SetPassword(ctx context.Context, id, password string) error {
 	if err != nil {
 		return err
 	}
-	_, err = d.update(ctx, id, true, func(u *User) error { u.Hash = hash; return nil })
+	_, err = d.update(ctx, id, true, func(u *User) error {
+		u.Hash, u.MustChange, u.ResetExpires = hash, false, time.Time{}
+		return nil
+	})
 	return err
 }
 

@@ -26,6 +26,15 @@
 //     compared in constant time (Session.CheckCSRF).
 //   - Only active accounts have sessions; a self-registered account is
 //     active or pending (Options.Approval) until an archivist enables it.
+//   - Staff administer accounts (Approve, Enable, Disable, ChangeRole,
+//     ResetPassword) as Permit allows: an archivist acts on researchers
+//     only, only an admin changes roles, nobody acts on their own account.
+//     Each action ends the account's sessions and is recorded with who
+//     did it and when (AdminEvents), beside the access events.
+//   - A reset issues a random temporary password, stored only as its
+//     hash and valid for ResetTTL (24 h); it opens no session: Login
+//     answers ErrMustChange until the owner replaces it
+//     (SetOwnPassword), which uses it up.
 //
 // A DB is safe for concurrent use.
 package accounts

@@ -51,7 +51,9 @@ func sessionKey(id string) []byte {
 // new session and returns its id (for the cookie). Failed logins count
 // against the account and the address; beyond the limits Login refuses
 // with ErrThrottled without looking at the password. Errors: ErrThrottled,
-// ErrCredentials, ErrInactive (only after a right password).
+// ErrCredentials, and only after a right password ErrInactive, or for a
+// temporary password (ResetPassword) ErrMustChange or ErrResetExpired. A
+// login records the account's LastLogin.
 func (d *DB) Login(ctx context.Context, email, password, ip string) (string, *Session, *User, error) {
 	email = normEmail(email)
 	acctKey, ipKey := "a:"+email, "i:"+ip
@@ -79,8 +81,20 @@ func (d *DB) Login(ctx context.Context, email, password, ip string) (string, *Se
 		return "", nil, nil, fmt.Errorf("%w (%s)", ErrInactive, u.Status)
 	}
 	d.succeed(acctKey)
+	if u.MustChange {
+		if !d.opts.Now().Before(u.ResetExpires) {
+			return "", nil, nil, ErrResetExpired
+		}
+		return "", nil, nil, ErrMustChange
+	}
 	id, s, err := d.newSession(u.ID)
 	if err != nil {
+		return "", nil, nil, err
+	}
+	if u, err = d.update(ctx, u.ID, false, func(u *User) error {
+		u.LastLogin = d.opts.Now().UTC().Truncate(time.Second)
+		return nil
+	}); err != nil {
 		return "", nil, nil, err
 	}
 	return id, s, u, nil
@@ -123,7 +137,7 @@ func (d *DB) Session(ctx context.Context, id string) (*Session, *User, error) {
 		if err := getJSON(txn, prefixUser+s.User, &u); err != nil {
 			return err
 		}
-		if u.Status != StatusActive {
+		if u.Status != StatusActive || u.MustChange {
 			return ErrNotFound
 		}
 		if now.Sub(s.Used) > time.Minute {

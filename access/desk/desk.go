@@ -1,7 +1,8 @@
 // Package desk is the archivists' desk ("Arbeitsplatz") of magazin's web
 // front, mounted under /archiv/: the ingest monitor, the appraisal of
 // xdomea offers (A/V per object, bulk decisions by file-plan unit, the
-// 0502), description and closure-fact editing, and the audit reports.
+// 0502), description and closure-fact editing, the audit reports, and the
+// administration of the reading room's accounts.
 //
 // Contract:
 //   - Every route answers only an identity with the role archivist or admin
@@ -13,7 +14,8 @@
 //   - The desk holds no state and reads no storage: everything comes from
 //     and goes to the interfaces Ingests, Offers, Descriptions and Audits,
 //     which cmd/magazin implements over the catalog, the journal and the
-//     xdomea dialogue. A change is made only by a POST, answered by a
+//     xdomea dialogue, and Accounts (AccountsOver: access/accounts, whose
+//     rules decide who may administer whom). A change is made only by a POST, answered by a
 //     redirect to a page (POST-redirect-GET) that says what was done.
 //   - Pages are server-rendered German HTML without JavaScript, under the
 //     same Content-Security-Policy as the reading room; they link the
@@ -316,6 +318,8 @@ type Config struct {
 	Offers       Offers
 	Descriptions Descriptions
 	Audits       Audits
+	// Accounts is the account administration (/archiv/konten).
+	Accounts Accounts
 	// Fallback answers the requests under /archiv/ that no desk route
 	// matches (the reading room's own pages there, such as the decisions
 	// on shortening requests), with its own checks. Without it they
@@ -371,6 +375,8 @@ func New(cfg Config) (*Handler, error) {
 		{"POST /archiv/einheit/{id}", h.unitPost},
 		{"GET /archiv/pruefung", h.audits},
 		{"GET /archiv/aip/{id}", h.aip},
+		{"GET /archiv/konten", h.accounts},
+		{"POST /archiv/konten/{id}", h.accountPost},
 		{"/archiv/", h.notFound},
 	} {
 		h.mux.HandleFunc(r.pattern, r.fn)

@@ -1,6 +1,7 @@
 package desk_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/desk"
 )
 
@@ -19,13 +21,17 @@ type fixture struct {
 	calls *calls
 	offer *fakeOffers
 	desc  *fakeDescriptions
+	// acc is a real accounts database (in memory) with the accounts of
+	// newAccounts.
+	acc *accounts.DB
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c := &calls{}
-	f := &fixture{calls: c, offer: newFakeOffers(c), desc: newFakeDescriptions(c)}
-	h, err := desk.New(desk.Config{Auth: newTestAuth(), Ingests: fakeIngests{}, Offers: f.offer, Descriptions: f.desc, Audits: fakeAudits{}})
+	f := &fixture{calls: c, offer: newFakeOffers(c), desc: newFakeDescriptions(c), acc: newAccounts(t)}
+	h, err := desk.New(desk.Config{Auth: newTestAuth(), Ingests: fakeIngests{}, Offers: f.offer, Descriptions: f.desc, Audits: fakeAudits{},
+		Accounts: recordingAccounts{desk.AccountsOver(f.acc), c}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,9 +62,14 @@ func (f *fixture) do(t *testing.T, user, method, target string, form url.Values)
 }
 
 // targets fills the wildcards of every route.
-func targets(t *testing.T, h *desk.Handler) []struct{ method, path string } {
+func targets(t *testing.T, f *fixture) []struct{ method, path string } {
+	h := f.h
 	t.Helper()
 	fill := strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "{id}", url.PathEscape(unitID))
+	// Account routes name an account that exists.
+	if u, err := f.acc.ByEmail(context.Background(), "rolf@example.org"); err == nil {
+		fill = strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "konten/{id}", "konten/"+u.ID, "{id}", url.PathEscape(unitID))
+	}
 	var out []struct{ method, path string }
 	for _, p := range h.Routes() {
 		method, path, ok := strings.Cut(p, " ")
@@ -82,7 +93,7 @@ func targets(t *testing.T, h *desk.Handler) []struct{ method, path string } {
 // nothing reaches a source that changes something.
 func TestEveryRouteRefusesOthers(t *testing.T) {
 	f := newFixture(t)
-	for _, tg := range targets(t, f.h) {
+	for _, tg := range targets(t, f) {
 		form := url.Values(nil)
 		if tg.method == "POST" {
 			form = url.Values{"csrf": {"token-"}, "aktion": {"abschliessen"}, "titel": {"x"}}
@@ -128,7 +139,7 @@ func TestEveryRouteRefusesOthers(t *testing.T) {
 func TestEveryPostNeedsCSRF(t *testing.T) {
 	f := newFixture(t)
 	posts := 0
-	for _, tg := range targets(t, f.h) {
+	for _, tg := range targets(t, f) {
 		if tg.method != "POST" {
 			continue
 		}

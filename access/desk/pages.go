@@ -21,7 +21,7 @@ import (
 type page struct {
 	Title string
 	// Nav is the active section: start, uebernahmen, bewertung,
-	// erschliessung, pruefung.
+	// erschliessung, pruefung, konten.
 	Nav  string
 	User Identity
 	CSRF string
@@ -93,8 +93,10 @@ func seeOther(w http.ResponseWriter, r *http.Request, path string, q url.Values)
 type homeView struct {
 	Open, Quarantined int
 	Offers, Ingests   bool
-	Audits            bool
-	LastRun           *fixity.RunSummary
+	Audits, Accounts  bool
+	// Pending counts the registrations waiting for approval.
+	Pending int
+	LastRun *fixity.RunSummary
 }
 
 func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
@@ -119,6 +121,19 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v.Quarantined = len(qs)
+	}
+	if h.cfg.Accounts != nil {
+		v.Accounts = true
+		list, err := h.cfg.Accounts.List(ctx, identity(r))
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		for _, a := range list {
+			if a.State == "pending" {
+				v.Pending++
+			}
+		}
 	}
 	if h.cfg.Audits != nil {
 		run, err := h.cfg.Audits.LastRun(ctx)

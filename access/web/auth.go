@@ -296,6 +296,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			v.Error = "E-Mail-Adresse oder Passwort sind falsch."
 		case errors.Is(err, accounts.ErrInactive):
 			code, v.Error = http.StatusForbidden, "Ihr Konto ist noch nicht freigeschaltet oder gesperrt. Bitte wenden Sie sich an das Archiv."
+		case errors.Is(err, accounts.ErrResetExpired):
+			code, v.Error = http.StatusForbidden, expiredText
+		case errors.Is(err, accounts.ErrMustChange):
+			// A right temporary password: the owner chooses a new one.
+			v.Notice = "Sie haben sich mit einem vorläufigen Passwort angemeldet. Bitte legen Sie jetzt Ihr eigenes Passwort fest."
+			v.MinPassword = accounts.MinPassword
+			s.render(w, r, http.StatusOK, "password.html", page{Title: "Neues Passwort festlegen", Data: v})
+			return
 		default:
 			s.fail(w, r, err)
 			return
@@ -394,4 +402,74 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/anmelden?hinweis=freischaltung", http.StatusSeeOther)
+}
+
+const expiredText = "Ihr vorläufiges Passwort ist abgelaufen (es gilt 24 Stunden). Bitte bitten Sie das Archiv um ein neues."
+
+// newPasswordPage is the form on which the owner of a reset account
+// replaces the temporary password (accounts.SetOwnPassword).
+func (s *Server) newPasswordPage(w http.ResponseWriter, r *http.Request) {
+	if s.auth == nil {
+		s.notFound(w, r)
+		return
+	}
+	s.render(w, r, http.StatusOK, "password.html", page{Title: "Neues Passwort festlegen",
+		Data: loginView{CSRF: s.preToken(w, r), Next: localTarget(r.URL.Query().Get("weiter")), MinPassword: accounts.MinPassword}})
+}
+
+func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
+	if s.auth == nil {
+		s.notFound(w, r)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if !s.checkCSRF(r) {
+		s.refuseCSRF(w, r)
+		return
+	}
+	v := loginView{CSRF: s.preToken(w, r), Next: localTarget(r.PostFormValue("weiter")), Email: r.PostFormValue("email"), MinPassword: accounts.MinPassword}
+	fail := func(code int, msg string) {
+		v.Error = msg
+		s.render(w, r, code, "password.html", page{Title: "Neues Passwort festlegen", Data: v})
+	}
+	pw := r.PostFormValue("passwort")
+	if pw != r.PostFormValue("passwort2") {
+		fail(http.StatusBadRequest, "Die beiden neuen Passwörter stimmen nicht überein.")
+		return
+	}
+	id, _, u, err := s.auth.Accounts.SetOwnPassword(r.Context(), v.Email, r.PostFormValue("vorlaeufig"), pw, s.clientIP(r))
+	switch {
+	case errors.Is(err, accounts.ErrThrottled):
+		fail(http.StatusTooManyRequests, "Zu viele fehlgeschlagene Versuche. Bitte warten Sie 15 Minuten und versuchen Sie es dann erneut.")
+		return
+	case errors.Is(err, accounts.ErrCredentials):
+		fail(http.StatusUnauthorized, "E-Mail-Adresse oder vorläufiges Passwort sind falsch, oder das vorläufige Passwort wurde schon verwendet.")
+		return
+	case errors.Is(err, accounts.ErrResetExpired):
+		fail(http.StatusForbidden, expiredText)
+		return
+	case errors.Is(err, accounts.ErrInactive):
+		fail(http.StatusForbidden, "Ihr Konto ist gesperrt. Bitte wenden Sie sich an das Archiv.")
+		return
+	case errors.Is(err, accounts.ErrInvalid):
+		fail(http.StatusBadRequest, "Das neue Passwort muss mindestens 12 Zeichen lang sein und sich vom vorläufigen unterscheiden.")
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.auth.Accounts.Logout(r.Context(), c.Value)
+	}
+	s.setCookie(w, r, sessionCookie, id, 0)
+	s.setCookie(w, r, preCookie, "", -1)
+	s.log.Info("web: temporary password replaced", "user", u.ID)
+	next := v.Next
+	if next == "" {
+		next = "/konto/antraege"
+		if u.Staff() {
+			next = "/archiv/antraege"
+		}
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }

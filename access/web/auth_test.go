@@ -231,3 +231,59 @@ func TestLoginThrottledOverHTTP(t *testing.T) {
 		t.Errorf("after 5 failures: %d", r.code)
 	}
 }
+
+// A researcher whose password an archivist reset logs in with the
+// temporary password, is asked for a new one and gets a session only
+// after setting it; the temporary password works once.
+func TestTemporaryPassword(t *testing.T) {
+	f := newFixture(t, 0)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	ctx := context.Background()
+	arch := mustCreate(t, f, "clara@archiv.example", "Clara Archivarin", accounts.RoleArchivist)
+	ada := mustCreate(t, f, "ada@example.org", "Ada Forscherin", accounts.RoleResearcher)
+	temp, _, err := f.acc.ResetPassword(ctx, accounts.Actor{ID: arch.ID, Name: arch.Name, Role: arch.Role}, ada.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, ts)
+	if r := c.login("ada@example.org", testPassword); r.code != http.StatusUnauthorized {
+		t.Errorf("the old password after the reset: %d", r.code)
+	}
+	r := c.login("ada@example.org", temp)
+	if r.code != http.StatusOK || !strings.Contains(r.body, "Neues Passwort festlegen") || !strings.Contains(r.body, `value="ada@example.org"`) ||
+		strings.Contains(r.body, temp) || c.cookie("magazin_session") != nil {
+		t.Fatalf("login with the temporary password: %d, session %v\n%s", r.code, c.cookie("magazin_session"), r.body)
+	}
+	const newPW = "mein eigenes neues Passwort"
+	form := func(temp, pw, pw2 string) url.Values {
+		return url.Values{"csrf": {c.token("/passwort-setzen")}, "email": {"ada@example.org"}, "vorlaeufig": {temp}, "passwort": {pw}, "passwort2": {pw2}}
+	}
+	for name, tc := range map[string]struct {
+		form url.Values
+		code int
+	}{
+		"differing new passwords": {form(temp, newPW, newPW+"!"), http.StatusBadRequest},
+		"a short one":             {form(temp, "kurz", "kurz"), http.StatusBadRequest},
+		"a wrong temporary one":   {form("abcd-efgh-jkmn-pqrs", newPW, newPW), http.StatusUnauthorized},
+		"no token":                {url.Values{"email": {"ada@example.org"}, "vorlaeufig": {temp}, "passwort": {newPW}, "passwort2": {newPW}}, http.StatusForbidden},
+	} {
+		if r := c.post("/passwort-setzen", tc.form); r.code != tc.code || c.cookie("magazin_session") != nil {
+			t.Errorf("%s: %d, want %d (session %v)", name, r.code, tc.code, c.cookie("magazin_session"))
+		}
+	}
+	if r := c.post("/passwort-setzen", form(temp, newPW, newPW)); r.code != http.StatusSeeOther || r.h.Get("Location") != "/konto/antraege" || c.cookie("magazin_session") == nil {
+		t.Fatalf("setting the new password: %d %s\n%s", r.code, r.h.Get("Location"), r.body)
+	}
+	if r := c.get("/konto/antraege"); r.code != 200 || !strings.Contains(r.body, "Ada Forscherin") {
+		t.Errorf("signed in after the new password: %d", r.code)
+	}
+	c2 := newClient(t, ts)
+	if r := c2.post("/passwort-setzen", url.Values{"csrf": {c2.token("/passwort-setzen")}, "email": {"ada@example.org"}, "vorlaeufig": {temp},
+		"passwort": {newPW + "2"}, "passwort2": {newPW + "2"}}); r.code != http.StatusUnauthorized {
+		t.Errorf("the temporary password used twice: %d", r.code)
+	}
+	if r := c2.login("ada@example.org", newPW); r.code != http.StatusSeeOther {
+		t.Errorf("login with the new password: %d", r.code)
+	}
+}

@@ -134,6 +134,8 @@ func New(room Room, files Files, log *slog.Logger, opts ...Option) (*Server, err
 		{"POST /abmelden", s.logout},
 		{"GET /registrieren", s.registerPage},
 		{"POST /registrieren", s.register},
+		{"GET /passwort-setzen", s.newPasswordPage},
+		{"POST /passwort-setzen", s.newPassword},
 		{"GET /konto/antraege", s.myRequests},
 		{"GET /unit/{ref}/antrag", s.requestForm},
 		{"POST /unit/{ref}/antrag", s.fileRequest},

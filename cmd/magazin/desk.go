@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/access/desk"
 	"github.com/magazin-archiv/magazin/access/web"
@@ -59,28 +60,34 @@ func (a webSessions) CheckCSRF(r *http.Request) error {
 	return nil
 }
 
-// newDesk returns the desk over the archive e.
+// newDesk returns the desk over the archive e and the accounts database
+// acc (nil: no account administration).
 // fallback answers the reading room's own pages under /archiv/.
-func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *jobs.Queue) (*desk.Handler, error) {
+func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *jobs.Queue, acc *accounts.DB) (*desk.Handler, error) {
 	j := journal.New(e.stores...)
 	d, err := newDialogue(c, e, j)
 	if err != nil {
 		return nil, err
 	}
+	var accs desk.Accounts
+	if acc != nil {
+		accs = desk.AccountsOver(acc)
+	}
 	return desk.New(desk.Config{
 		Auth:         auth,
-		Ingests:      &deskIngests{e: e, q: q},
+		Accounts:     accs,
+		Ingests:      &deskIngests{cat: e.cat, dataDir: e.cfg.DataDir, q: q},
 		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
 		Descriptions: &deskDescriptions{e: e, j: j},
-		Audits:       &deskAudits{e: e},
+		Audits:       &deskAudits{cat: e.cat},
 		Fallback:     fallback,
 		Logger:       e.cfg.Logger.With("component", "desk"),
 	})
 }
 
 // mountDesk serves the desk at /archiv/ beside h.
-func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth, q *jobs.Queue) (http.Handler, error) {
-	dh, err := newDesk(c, e, auth, h, q)
+func mountDesk(c *cli.Context, e *env, h http.Handler, auth desk.Auth, q *jobs.Queue, acc *accounts.DB) (http.Handler, error) {
+	dh, err := newDesk(c, e, auth, h, q, acc)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +228,7 @@ func (o *deskOffers) Appraise(ctx context.Context, process string, ds []desk.Dec
 	if len(xs) == 0 {
 		return "", fmt.Errorf("%w: keine Entscheidungen", desk.ErrInvalid)
 	}
-	reply, err := o.d.Appraise(ctx, process, xs, "")
+	reply, err := o.d.Appraise(ctx, process, xs, "", whoName(who))
 	if err != nil {
 		return "", err
 	}
@@ -313,14 +320,28 @@ func (s *deskDescriptions) Save(ctx context.Context, id string, ed desk.Edit, wh
 
 // --- ingest monitor ---
 
+// deskCatalog is what the ingest monitor and the audit reports read of the
+// catalog: its summaries and single records, never a walk over every AIP
+// (TestDeskListsDoNotWalkTheCatalog counts the calls).
+type deskCatalog interface {
+	Processes(ctx context.Context) ([]catalog.Process, error)
+	RecentAIPs(ctx context.Context, limit int, skip func(id string) bool) ([]catalog.AIPSummary, error)
+	Findings(ctx context.Context) ([]catalog.Finding, error)
+	AIP(ctx context.Context, id string) (*preservation.AIP, error)
+	Verifications(ctx context.Context, id string) ([]catalog.Verification, error)
+	Events(ctx context.Context, id string) ([]preservation.Event, error)
+	LastAudit(ctx context.Context) (*fixity.RunSummary, error)
+}
+
 type deskIngests struct {
-	e *env
-	q *jobs.Queue // nil: no daemon queue (tests of the desk alone)
+	cat     deskCatalog
+	dataDir string
+	q       *jobs.Queue // nil: no daemon queue (tests of the desk alone)
 }
 
 // Recent lists the daemon's unfinished and failed ingest jobs, what exists
-// today (the AIPs made, an xdomea transfer's AIPs as one submission) and the
-// rejected submissions in quarantine.
+// today (the newest AIPs from the catalog's summary, an xdomea transfer's
+// AIPs as one submission) and the rejected submissions in quarantine.
 func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission, error) {
 	var out []desk.Submission
 	if s.q != nil {
@@ -360,7 +381,7 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 		}
 	}
 	inTransfer := map[string]bool{}
-	ps, err := s.e.cat.Processes(ctx)
+	ps, err := s.cat.Processes(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -376,15 +397,14 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 			}
 		}
 	}
-	for a, err := range s.e.cat.AIPs(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		if inTransfer[string(a.ID)] {
-			continue
-		}
-		out = append(out, desk.Submission{ID: string(a.ID), Kind: a.Profile, Source: a.Submission, Title: a.Title, State: desk.StateDone,
-			Started: a.Created, Finished: a.Created, AIPs: []string{string(a.ID)}})
+	// The newest AIPs are enough: the list is cut to limit by time below.
+	as, err := s.cat.RecentAIPs(ctx, limit, func(id string) bool { return inTransfer[id] })
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		out = append(out, desk.Submission{ID: a.ID, Kind: a.Profile, Source: a.Submission, Title: a.Title, State: desk.StateDone,
+			Started: a.Created, Finished: a.Created, AIPs: []string{a.ID}})
 	}
 	qs, err := s.Quarantine(ctx)
 	if err != nil {
@@ -403,7 +423,7 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 
 // Quarantine reads DATA/quarantine/<job>/report.json as ingest writes it.
 func (s *deskIngests) Quarantine(ctx context.Context) ([]desk.Quarantined, error) {
-	dir := filepath.Join(s.e.cfg.DataDir, "quarantine")
+	dir := filepath.Join(s.dataDir, "quarantine")
 	es, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -454,14 +474,14 @@ func (s *deskIngests) Quarantine(ctx context.Context) ([]desk.Quarantined, error
 
 // --- audit reports ---
 
-type deskAudits struct{ e *env }
+type deskAudits struct{ cat deskCatalog }
 
 func (s *deskAudits) LastRun(ctx context.Context) (*fixity.RunSummary, error) {
-	return s.e.cat.LastAudit(ctx)
+	return s.cat.LastAudit(ctx)
 }
 
 func (s *deskAudits) checks(ctx context.Context, id string) ([]desk.Check, error) {
-	vs, err := s.e.cat.Verifications(ctx, id)
+	vs, err := s.cat.Verifications(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -472,60 +492,38 @@ func (s *deskAudits) checks(ctx context.Context, id string) ([]desk.Check, error
 	return out, nil
 }
 
-// Findings walks the catalog's AIPs and their latest checks and journaled
-// repairs.
+// Findings lists the catalog's summary of damaged and repaired AIPs (in
+// its order: damaged first, the latest first) and reads the AIP record
+// and latest checks of the ones shown only.
 func (s *deskAudits) Findings(ctx context.Context, limit int) ([]desk.Finding, error) {
-	var out []desk.Finding
-	for a, err := range s.e.cat.AIPs(ctx) {
-		if err != nil {
-			return nil, err
-		}
-		id := string(a.ID)
-		cs, err := s.checks(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		f := desk.Finding{AIP: id, Title: a.Title, Checks: cs}
-		for _, c := range cs {
-			f.Damaged = f.Damaged || !c.OK
-			if t, err := time.Parse(time.RFC3339, c.Time); err == nil && t.After(f.Last) {
-				f.Last = t
-			}
-		}
-		evs, err := s.e.cat.Events(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		for _, ev := range evs {
-			if ev.Type == preservation.EventReplication {
-				f.Repaired = true
-				if ev.DateTime.After(f.Last) {
-					f.Last = ev.DateTime
-				}
-			}
-		}
-		if f.Damaged || f.Repaired {
-			out = append(out, f)
-		}
+	found, err := s.cat.Findings(ctx)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(out, func(a, b desk.Finding) int {
-		if a.Damaged != b.Damaged {
-			if a.Damaged {
-				return -1
-			}
-			return 1
+	var out []desk.Finding
+	for _, f := range found {
+		if len(out) == limit {
+			break
 		}
-		return b.Last.Compare(a.Last)
-	})
-	if len(out) > limit {
-		out = out[:limit]
+		a, err := s.cat.AIP(ctx, f.AIP)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // disposed meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		cs, err := s.checks(ctx, f.AIP)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, desk.Finding{AIP: f.AIP, Title: a.Title, Damaged: f.Damaged(), Repaired: f.Repaired, Checks: cs, Last: f.Last})
 	}
 	return out, nil
 }
 
 func (s *deskAudits) AIP(ctx context.Context, id string) (*desk.AIPReport, error) {
 	id = strings.TrimSpace(id)
-	a, err := s.e.cat.AIP(ctx, id)
+	a, err := s.cat.AIP(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -533,7 +531,7 @@ func (s *deskAudits) AIP(ctx context.Context, id string) (*desk.AIPReport, error
 	if err != nil {
 		return nil, err
 	}
-	evs, err := s.e.cat.Events(ctx, id)
+	evs, err := s.cat.Events(ctx, id)
 	if err != nil {
 		return nil, err
 	}

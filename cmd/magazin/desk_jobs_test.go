@@ -25,7 +25,7 @@ func TestDeskIngestMonitorShowsQueuedJobs(t *testing.T) {
 	if _, _, err := q.Enqueue(ctx, jobs.Job{Kind: jobs.KindAudit, Name: "audit"}, "b"); err != nil {
 		t.Fatal(err)
 	}
-	s := &deskIngests{e: &env{cat: cat, cfg: Config{DataDir: t.TempDir()}}, q: q}
+	s := &deskIngests{cat: cat, dataDir: t.TempDir(), q: q}
 	got, err := s.Recent(ctx, 10)
 	if err != nil {
 		t.Fatal(err)

@@ -35,10 +35,13 @@ func TestDeskEndToEnd(t *testing.T) {
 	mustRun(t, append(g, "bestand", "add", "--signatur", "30010", "--title", "Landratsamt Musterkreis")...)
 	mustRun(t, append(g, "agency", "add", "psw:14999000", "--name", "Landratsamt Musterkreis", "--bestand", "30010", "--dir", agencyDir)...)
 	mustRun(t, append(g, "xdomea", "receive", filepath.Join(src, pid+"_Aussonderung.Anbieteverzeichnis.0501.xml"))...)
+	ids := map[string]string{}
 	for _, a := range [][]string{{"clara@archiv.example", "Clara Archivarin", "archivist"}, {"rolf@example.org", "Rolf Forscher", "researcher"}} {
-		if r := magazinIn(t, pw+"\n", append(g, "user", "add", "--name", a[1], "--role", a[2], a[0])...); r.code != 0 {
+		r := magazinIn(t, pw+"\n", append(g, "user", "add", "--name", a[1], "--role", a[2], a[0])...)
+		if r.code != 0 {
 			t.Fatalf("user add %s: %d %s", a[0], r.code, r.stderr)
 		}
+		ids[a[0]], _, _ = strings.Cut(r.stdout, "\t")
 	}
 	offer, err := os.ReadFile(filepath.Join(src, pid+"_Aussonderung.Anbieteverzeichnis.0501.xml"))
 	if err != nil {
@@ -160,6 +163,7 @@ func TestDeskEndToEnd(t *testing.T) {
 		Events []struct {
 			Step      string            `json:"step"`
 			Decisions map[string]string `json:"decisions"`
+			By        string            `json:"by"`
 		} `json:"events"`
 	}
 	if err := json.Unmarshal([]byte(mustRun(t, append(g, "xdomea", "offers", "--json")...)), &ps); err != nil {
@@ -167,6 +171,9 @@ func TestDeskEndToEnd(t *testing.T) {
 	}
 	if len(ps) != 1 || ps[0].Events[len(ps[0].Events)-1].Step != "appraisal" || ps[0].Events[len(ps[0].Events)-1].Decisions[top[2].ID] != "V" {
 		t.Fatalf("process after the appraisal: %+v", ps)
+	}
+	if by := ps[0].Events[len(ps[0].Events)-1].By; by == "" || by != ids["clara@archiv.example"] {
+		t.Errorf("the 0502's journal entry names %q, want the archivist's account %q", by, ids["clara@archiv.example"])
 	}
 	if es, _ := os.ReadDir(filepath.Join(data, "desk", "drafts")); len(es) != 0 {
 		t.Errorf("the draft was not removed after the finish: %v", es)

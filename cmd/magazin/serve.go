@@ -117,7 +117,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 	}
 	// --- archivists' desk (access/desk, docs/desk.md) ---
 	// at /archiv/, for the reading room's signed-in archivists.
-	if handler, err = mountDesk(c, e, handler, webSessions{h}, d.q); err != nil {
+	if handler, err = mountDesk(c, e, handler, webSessions{h}, d.q, auth.Accounts); err != nil {
 		return err
 	}
 	// --- end of the archivists' desk ---

@@ -99,20 +99,28 @@ The daemon (magazin serve) holds the accounts database open: stop it first.`,
 			},
 		}, {
 			Name:      "disable",
-			Usage:     "disable an account (ends its sessions)",
+			Usage:     "disable an account (ends its sessions; recorded in user log)",
 			ArgsUsage: "EMAIL",
 			Action: func(c *cli.Context) error {
 				return withUser(c, func(db *accounts.DB, u *accounts.User) error {
-					return accountErr(db.SetStatus(c.Context, u.ID, accounts.StatusDisabled))
+					_, err := db.Disable(c.Context, operator(c), u.ID)
+					return accountErr(err)
 				})
 			},
 		}, {
 			Name:      "enable",
-			Usage:     "enable an account (a pending registration, or a disabled account)",
+			Usage:     "enable an account (a pending registration, or a disabled account; recorded in user log)",
 			ArgsUsage: "EMAIL",
 			Action: func(c *cli.Context) error {
 				return withUser(c, func(db *accounts.DB, u *accounts.User) error {
-					return accountErr(db.SetStatus(c.Context, u.ID, accounts.StatusActive))
+					var err error
+					switch u.Status {
+					case accounts.StatusPending:
+						_, err = db.Approve(c.Context, operator(c), u.ID)
+					case accounts.StatusDisabled:
+						_, err = db.Enable(c.Context, operator(c), u.ID)
+					}
+					return accountErr(err)
 				})
 			},
 		}, {
@@ -152,17 +160,64 @@ The daemon (magazin serve) holds the accounts database open: stop it first.`,
 				})
 			},
 		}, {
+			Name:      "log",
+			Usage:     "list the administrative actions on accounts, newest first (all, or of one account)",
+			ArgsUsage: "[EMAIL]",
+			Flags:     []cli.Flag{&cli.BoolFlag{Name: "json"}},
+			Action: func(c *cli.Context) error {
+				if c.NArg() > 1 {
+					return fmt.Errorf("%w: user log takes at most one EMAIL", errUsage)
+				}
+				return withAccounts(c, func(db *accounts.DB) error {
+					id := ""
+					if c.NArg() == 1 {
+						u, err := db.ByEmail(c.Context, c.Args().First())
+						if err != nil {
+							return usageOrFailed(err)
+						}
+						id = u.ID
+					}
+					evs, err := db.AdminEvents(c.Context, id, 0)
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						if evs == nil {
+							evs = []accounts.AdminEvent{}
+						}
+						return writeJSON(c.App.Writer, evs)
+					}
+					tw := tabwriter.NewWriter(c.App.Writer, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "TIME\tBY\tACCOUNT\tACTION\tFROM\tTO")
+					for _, e := range evs {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.Time.Format("2006-01-02T15:04:05Z"), e.Actor, e.Email, e.Action, e.From, e.To)
+					}
+					return tw.Flush()
+				})
+			},
+		}, {
 			Name:      "role",
-			Usage:     "set an account's role (ends its sessions)",
+			Usage:     "set an account's role (ends its sessions; recorded in user log)",
 			ArgsUsage: "EMAIL",
 			Flags:     []cli.Flag{&cli.StringFlag{Name: "role", Required: true, Usage: "researcher, archivist or admin"}},
 			Action: func(c *cli.Context) error {
 				return withUser(c, func(db *accounts.DB, u *accounts.User) error {
-					return accountErr(db.SetRole(c.Context, u.ID, c.String("role")))
+					if u.Role == c.String("role") {
+						return nil
+					}
+					_, err := db.ChangeRole(c.Context, operator(c), u.ID, c.String("role"))
+					return accountErr(err)
 				})
 			},
 		}},
 	}
+}
+
+// operator is the admin acting on the command line, as the account log
+// records them.
+func operator(c *cli.Context) accounts.Actor {
+	name := actor(c)
+	return accounts.Actor{ID: "cli:" + name, Name: name, Role: accounts.RoleAdmin}
 }
 
 // withAccounts opens the accounts database of the data directory.

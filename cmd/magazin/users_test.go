@@ -205,6 +205,13 @@ func TestUserVerbsAndGrantSurvivesRebuild(t *testing.T) {
 		t.Errorf("accesses of bert: %s", out)
 	}
 	mustRun(t, append(g, "user", "disable", "ada@example.org")...)
+	mustRun(t, append(g, "user", "role", "--role", "admin", "clara@archiv.example")...)
+	var log []struct{ Actor, Email, Action, From, To string }
+	if err := json.Unmarshal([]byte(mustRun(t, append(g, "user", "log", "--json")...)), &log); err != nil || len(log) != 2 ||
+		log[0].Action != "role" || log[0].Email != "clara@archiv.example" || log[0].To != "admin" || !strings.HasPrefix(log[0].Actor, "cli:") ||
+		log[1].Action != "disable" || log[1].Email != "ada@example.org" || log[1].From != "active" {
+		t.Errorf("user log: %+v %v", log, err)
+	}
 	base, _ = serveReadingRoom(t, g)
 	if c := newWebUser(t, base).login("ada@example.org", pw); c != http.StatusForbidden {
 		t.Errorf("login of a disabled account: %d", c)

@@ -205,6 +205,7 @@ func appraiseCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "note", Usage: "ID=TEXT: the archivist's note on a decision (repeatable)"},
 			&cli.StringFlag{Name: "file", Usage: "decisions from a CSV (id;decision;note) or JSON ([{\"id\",\"decision\",\"note\"}]) file"},
 			replyDirFlag,
+			userFlag(false),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -223,7 +224,7 @@ func appraiseCommand() *cli.Command {
 				if err != nil {
 					return fmt.Errorf("%w: %v", errUsage, err)
 				}
-				reply, err := d.Appraise(c.Context, c.Args().First(), ds, c.String("reply-dir"))
+				reply, err := d.Appraise(c.Context, c.Args().First(), ds, c.String("reply-dir"), actor(c))
 				if errors.Is(err, fs.ErrNotExist) {
 					return fmt.Errorf("%w: %v", errFailed, err)
 				}

@@ -168,7 +168,7 @@ func TestFourStageProcess(t *testing.T) {
 	for _, o := range m.TopLevel() {
 		top = append(top, o.ID)
 	}
-	args := append(g, "appraise", pid, "--note", top[0]+"=Bauakte von bleibendem Wert")
+	args := append(g, "appraise", pid, "--user", "a.meier", "--note", top[0]+"=Bauakte von bleibendem Wert")
 	for _, id := range top[:len(top)-1] {
 		args = append(args, "--archive", id)
 	}
@@ -179,6 +179,17 @@ func TestFourStageProcess(t *testing.T) {
 		t.Fatal("no 0502")
 	}
 	validateReply(t, schemas, rs["0502"])
+	var ps []struct {
+		Events []struct {
+			Step, By string
+		}
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, append(g, "xdomea", "offers", "--json")...)), &ps); err != nil || len(ps) != 1 {
+		t.Fatalf("offers: %v %+v", err, ps)
+	}
+	if ev := ps[0].Events[len(ps[0].Events)-1]; ev.Step != "appraisal" || ev.By != "a.meier" {
+		t.Errorf("the 0502's journal entry: %+v, want step appraisal by a.meier", ev)
+	}
 
 	// A damaged transfer first: one primary file missing.
 	dir := filepath.Join(src, pid+"_Aussonderung.Aussonderung.0503")

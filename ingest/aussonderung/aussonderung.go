@@ -306,9 +306,13 @@ func messageOf(t *profiles.Transfer) (*xdomea.Message, error) {
 }
 
 // Appraise records the archivist's decisions on an offer, writes the 0502
-// and journals it. Objects not named inherit their parent's decision in
-// the agency's system.
-func (s *Service) Appraise(ctx context.Context, process string, decisions []xdomea.Decision, replyDir string) (string, error) {
+// and journals it, naming the archivist by (an account id from the desk,
+// the --user or login name from the CLI; required). Objects not named
+// inherit their parent's decision in the agency's system.
+func (s *Service) Appraise(ctx context.Context, process string, decisions []xdomea.Decision, replyDir, by string) (string, error) {
+	if strings.TrimSpace(by) == "" {
+		return "", fmt.Errorf("appraisal of process %s: the archivist is not named", process)
+	}
 	p, err := s.Catalog.Process(ctx, process)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", fs.ErrNotExist, err)
@@ -338,7 +342,7 @@ func (s *Service) Appraise(ctx context.Context, process string, decisions []xdom
 		return "", err
 	}
 	ev := catalog.ProcessEvent{Process: process, Step: catalog.StepAppraisal, Time: s.now(), Message: key, OK: true,
-		Decisions: map[string]string{}, Notes: map[string]string{}}
+		Decisions: map[string]string{}, Notes: map[string]string{}, By: strings.TrimSpace(by)}
 	for _, d := range decisions {
 		ev.Decisions[d.ID] = d.Aussonderungsart
 		if d.Note != "" {

@@ -18,6 +18,10 @@
 // machine (the daemon's job queue, sent replies, agency API tokens): see
 // PutRecord. Rebuild keeps them and Dump leaves them out.
 //
+// Lists that must not read every AIP are answered from summaries kept on
+// every change (summary.go): RecentAIPs (the AIPs by creation time) and
+// Findings (the AIPs with a failed latest check or a repair).
+//
 // A Catalog is safe for concurrent use.
 package catalog
 
@@ -114,6 +118,10 @@ func Open(dir string, log *slog.Logger) (*Catalog, error) {
 		db.Close()
 		return nil, fmt.Errorf("%w (found %s, want %s)", ErrSchema, found, SchemaVersion)
 	}
+	if err := c.migrateSummaries(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("catalog: summaries: %w", err)
+	}
 	return c, nil
 }
 
@@ -131,6 +139,9 @@ func (c *Catalog) PutAIP(ctx context.Context, a *preservation.AIP) error {
 	}
 	return c.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set([]byte(prefixAIP+string(a.ID)), b); err != nil {
+			return err
+		}
+		if err := putRecent(txn, a); err != nil {
 			return err
 		}
 		at := aipChanged(a)
@@ -284,6 +295,9 @@ func (c *Catalog) Apply(ctx context.Context, seg *journal.Segment) error {
 				if err := txn.Set([]byte(prefixVerify+v.ID+"\x00"+v.Store), b); err != nil {
 					return err
 				}
+				if err := noteFinding(txn, v.ID, v.Store, v.OK, false, e.Time); err != nil {
+					return err
+				}
 			case KindUnitPut:
 				var u preservation.Unit
 				if err := json.Unmarshal(e.Data, &u); err != nil {
@@ -352,6 +366,9 @@ func (c *Catalog) Rebuild(ctx context.Context, stores []store.Store, progress pr
 			if err := txn.Set([]byte(k), v); err != nil {
 				return err
 			}
+		}
+		if err := txn.Set([]byte(keySummaries), []byte("1")); err != nil {
+			return err
 		}
 		return txn.Set([]byte(keySchema), []byte(SchemaVersion))
 	}); err != nil {

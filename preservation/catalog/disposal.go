@@ -172,6 +172,9 @@ func applyDisposal(txn *badger.Txn, seg *journal.Segment, i int, e journal.Entry
 		if err := txn.Delete([]byte(prefixAIP + t.Request.AIP)); err != nil {
 			return err
 		}
+		if err := dropSummaries(txn, t.Request.AIP); err != nil {
+			return err
+		}
 		if t.AIP.Fingerprint != "" {
 			if it, err := txn.Get([]byte(prefixFP + t.AIP.Fingerprint)); err == nil {
 				v, err := it.ValueCopy(nil)

@@ -55,6 +55,9 @@ func applyFixity(txn *badger.Txn, seq uint64, i int, e journal.Entry) error {
 			if err := txn.Set([]byte(prefixVerify+a.ID+"\x00"+a.Store), b); err != nil {
 				return err
 			}
+			if err := noteFinding(txn, a.ID, a.Store, a.OK, false, e.Time); err != nil {
+				return err
+			}
 		}
 	case KindRepair:
 		var r fixity.RepairEvent
@@ -62,6 +65,11 @@ func applyFixity(txn *badger.Txn, seq uint64, i int, e journal.Entry) error {
 			return err
 		}
 		id, ev = r.ID, r.PREMIS(e.Time)
+		if id != "" {
+			if err := noteFinding(txn, id, "", true, true, e.Time); err != nil {
+				return err
+			}
+		}
 	case KindAuditRun:
 		var sum fixity.RunSummary
 		if err := json.Unmarshal(e.Data, &sum); err != nil {

@@ -89,6 +89,9 @@ func TestFixityEventsSurviveRebuild(t *testing.T) {
 	if diff := cmp.Diff(w, g); diff != "" {
 		t.Errorf("rebuilt catalog differs from live (-live +rebuilt):\n%s", diff)
 	}
+	if fs, _ := rebuilt.Findings(ctx); len(fs) != 1 || fs[0].AIP != id || !fs[0].Repaired || fs[0].Damaged() {
+		t.Errorf("findings after rebuild: %+v", fs)
+	}
 	if e, _ := rebuilt.Events(ctx, id); len(e) != 4 {
 		t.Errorf("events after rebuild: %+v", e)
 	}

@@ -42,6 +42,10 @@ type ProcessEvent struct {
 	Decisions map[string]string `json:"decisions,omitempty"`
 	// Notes maps object ids to the archivist's note (appraisal).
 	Notes map[string]string `json:"notes,omitempty"`
+	// By names the archivist who sent the appraisal: the account id from
+	// the desk, the --user or login name from the CLI (as closure
+	// decisions name their approver).
+	By string `json:"by,omitempty"`
 	// OK is false for a rejected transfer.
 	OK bool `json:"ok"`
 	// AIPs are the AIPs of an ingested transfer.
