@@ -19,6 +19,8 @@ import (
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/store"
+	"github.com/magazin-archiv/magazin/preservation/store/mem"
 	"github.com/magazin-archiv/magazin/profiles/digitised"
 )
 
@@ -422,5 +424,49 @@ func TestDigitisedRescan(t *testing.T) {
 		if v, err := aip.Verify(ctx, st, id); err != nil || !v.OK {
 			t.Errorf("%s: Verify = %+v, %v", st, v, err)
 		}
+	}
+}
+
+// TestAttachedUnitsAreJournaled checks that the ingester itself hands the
+// units it attached to new AIPs to the unit journal (WithUnitJournal), so
+// that every caller, the CLI and the daemon's jobs, keeps the link through
+// a rebuild; a journal failure is reported.
+func TestAttachedUnitsAreJournaled(t *testing.T) {
+	ctx := context.Background()
+	cat, err := catalog.Open("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	var journaled []preservation.Unit
+	fail := false
+	in, err := ingest.New(ingest.DefaultConfig(t.TempDir()), []store.Store{mem.New()}, cat, identifier(t),
+		ingest.WithUnitJournal(func(_ context.Context, us []preservation.Unit) error {
+			if fail {
+				return errors.New("journal down")
+			}
+			journaled = append(journaled, us...)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.PutUnits(ctx, []preservation.Unit{
+		{ID: "urn:uuid:b", Level: preservation.LevelBestand, Signatur: "20042", Title: "Amtshauptmannschaft"},
+		{ID: "urn:uuid:a1", Parent: "urn:uuid:b", Bestand: "urn:uuid:b", Level: preservation.LevelAkte, Signatur: "20042 Nr. 1", Title: "Brückenbau"},
+		{ID: "urn:uuid:a2", Parent: "urn:uuid:b", Bestand: "urn:uuid:b", Level: preservation.LevelAkte, Signatur: "20042 Nr. 2", Title: "Flurkarten"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := in.Ingest(ctx, digitisedBatch(t, "20042 Nr. 1"), ingest.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(journaled) != 1 || journaled[0].ID != "urn:uuid:a1" || journaled[0].AIP != res.AIPs[0].ID {
+		t.Errorf("journaled %+v, want unit a1 pointing at %s", journaled, res.AIPs[0].ID)
+	}
+	fail = true
+	if _, err := in.Ingest(ctx, digitisedBatch(t, "20042 Nr. 2"), ingest.Options{}, nil); err == nil || !strings.Contains(err.Error(), "journal down") {
+		t.Errorf("a failing unit journal: %v", err)
 	}
 }

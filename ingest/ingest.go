@@ -98,6 +98,9 @@ type Ingester struct {
 	indexer  Indexer
 	intents  IntentLog
 	earlier  func(id string) ([]preservation.Event, error)
+	// unitJournal journals units described before that an ingest attached
+	// to a new AIP (see WithUnitJournal).
+	unitJournal func(ctx context.Context, units []preservation.Unit) error
 	now      func() time.Time
 }
 
@@ -106,6 +109,14 @@ type Option func(*Ingester)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(in *Ingester) { in.log = l } }
+
+// WithUnitJournal sets how the units described before (digitised images
+// attached to an EAD-imported unit) are journaled once they point at
+// their new AIP: every ingest, from the CLI or the daemon, calls it after
+// the catalog has the AIPs.
+func WithUnitJournal(f func(ctx context.Context, units []preservation.Unit) error) Option {
+	return func(in *Ingester) { in.unitJournal = f }
+}
 
 // WithIndexer sets the search indexer.
 func WithIndexer(x Indexer) Option { return func(in *Ingester) { in.indexer = x } }
@@ -333,6 +344,13 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 			res.Attached = append(res.Attached, b.a.Units[0])
 		}
 		in.log.Info("ingested", "aip", b.a.ID, "files", len(b.a.Files), "profile", b.a.Profile)
+	}
+	if len(res.Attached) > 0 && in.unitJournal != nil {
+		// The units now point at their AIP; the journal keeps that link
+		// through a rebuild (AIPs first, then the journal).
+		if err := in.unitJournal(ctx, res.Attached); err != nil {
+			return res, fmt.Errorf("ingest: journal the attached units: %w", err)
+		}
 	}
 	var revised []*preservation.AIP
 	for _, g := range rescans {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,9 +78,6 @@ func ingestCommand() *cli.Command {
 				var rej *preservation.RejectedError
 				switch {
 				case err == nil:
-					if err := journalAttached(c, e, res.Attached); err != nil {
-						return err
-					}
 					forgetDerivatives(e, res)
 				case errors.As(err, &rej):
 					r.Problems, r.Quarantine, failed = rej.Problems, rej.Quarantine, true
@@ -108,19 +106,16 @@ func ingestCommand() *cli.Command {
 
 // journalAttached journals the units that digitised images were attached
 // to, now pointing at their AIP, so that a rebuild (AIPs first, then the
-// journal) keeps the link.
-func journalAttached(c *cli.Context, e *env, units []preservation.Unit) error {
-	if len(units) == 0 {
-		return nil
+// journal) keeps the link. The ingester calls it (ingest.WithUnitJournal),
+// for the CLI and the daemon alike.
+func journalAttached(e *env) func(ctx context.Context, units []preservation.Unit) error {
+	return func(ctx context.Context, units []preservation.Unit) error {
+		entries := make([]journal.Entry, len(units))
+		for i, u := range units {
+			entries[i] = catalog.UnitEntry(u)
+		}
+		return e.cat.Commit(ctx, journal.New(e.stores...), entries...)
 	}
-	entries := make([]journal.Entry, len(units))
-	for i, u := range units {
-		entries[i] = catalog.UnitEntry(u)
-	}
-	if err := e.cat.Commit(c.Context, journal.New(e.stores...), entries...); err != nil {
-		return fmt.Errorf("journal attached units: %w", err)
-	}
-	return nil
 }
 
 func printIngest(w io.Writer, path string, res *ingest.Result, rej *preservation.RejectedError) {
@@ -261,7 +256,8 @@ func newIngesterFor(c *cli.Context, e *env) (*env, *ingest.Ingester, error) {
 		cfg.Limits.MaxRatio = e.cfg.MaxRatio
 	}
 	in, err := ingest.New(cfg, e.stores, e.cat, id, ingest.WithLogger(e.cfg.Logger), ingest.WithIndexer(e.room),
-		ingest.WithIntents(catalogIntents{e.cat}), ingest.WithEarlierEvents(journalEvents(c.Context, e)))
+		ingest.WithIntents(catalogIntents{e.cat}), ingest.WithEarlierEvents(journalEvents(c.Context, e)),
+		ingest.WithUnitJournal(journalAttached(e)))
 	if err != nil {
 		return nil, nil, err
 	}
