@@ -772,44 +772,14 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 		}
 		sub = append(sub, aip.BytesSource(aip.PrefixSubmisson+m.Name, b))
 	}
-	events := append([]preservation.Event(nil), p.events...)
-	events = append(events, in.event(preservation.EventMessageDigest, "SHA-512 computed for every file in one read", preservation.OutcomeSuccess, ""))
-	declared := 0
-	for _, s := range g.files {
-		declared += len(s.tf.Declared)
-	}
-	if declared > 0 {
-		events = append(events, in.event(preservation.EventFixityCheck, "digests declared by the submission checked", preservation.OutcomeSuccess, fmt.Sprintf("%d digests matched", declared)))
-	}
-	if in.ident != nil {
-		a.Agents = append(a.Agents, preservation.Agent{ID: "siegfried", Name: "siegfried", Type: "software", Version: in.ident.Version()})
-		ev := in.event(preservation.EventFormatID, "formats identified against PRONOM", preservation.OutcomeSuccess, formatSummary(a.Files))
-		ev.Agents = []string{"siegfried"}
+	events := in.fileEvents(p, a, g.files)
+	for _, ev := range []preservation.Event{
+		in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""),
+		in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile),
+			preservation.OutcomeSuccess, problemSummary(p.problems)),
+	} {
+		ev.Agents = []string{"magazin"}
 		events = append(events, ev)
-	}
-	events = append(events, in.validationEvents(a, g.files)...)
-	if in.cfg.Scanner != nil {
-		n := 0
-		for _, s := range g.files {
-			if s.scanned {
-				n++
-			}
-		}
-		outcome, detail := preservation.OutcomeSuccess, fmt.Sprintf("%d of %d files scanned, no virus found", n, len(g.files))
-		if n < len(g.files) {
-			outcome = preservation.OutcomeFailure
-		}
-		a.Agents = append(a.Agents, preservation.Agent{ID: "clamav", Name: "ClamAV", Type: "software", Version: in.cfg.ScannerVersion})
-		ev := in.event(preservation.EventVirusCheck, "virus scan in the same read as hashing", outcome, detail)
-		ev.Agents = []string{"clamav"}
-		events = append(events, ev)
-	}
-	events = append(events, in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""))
-	events = append(events, in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile), preservation.OutcomeSuccess, problemSummary(p.problems)))
-	for i := range events {
-		if len(events[i].Agents) == 0 {
-			events[i].Agents = []string{"magazin"}
-		}
 	}
 	a.Events = events
 	obj, err := aip.New(aip.Package{AIP: a, Payload: payload, Submission: sub, User: in.cfg.User,

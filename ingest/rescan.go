@@ -342,7 +342,7 @@ func (in *Ingester) fileEvents(p *prepared, a *preservation.AIP, files []scanned
 	events = append(events, in.event(preservation.EventMessageDigest, "SHA-512 computed for every file in one read", preservation.OutcomeSuccess, ""))
 	declared := 0
 	for _, s := range files {
-		declared += len(s.tf.Declared)
+		declared += len(s.verified)
 	}
 	if declared > 0 {
 		events = append(events, in.event(preservation.EventFixityCheck, "digests declared by the submission checked", preservation.OutcomeSuccess, fmt.Sprintf("%d digests matched", declared)))
