@@ -9,9 +9,11 @@
 //
 //   - Detect reports whether root, or its only entry if that is a folder,
 //     holds a regular file METS.xml whose first 16 KiB name the METS
-//     namespace and an E-ARK marker (the CSIP extension namespace,
-//     dilcis.eu or "eark"). Read accepts the same two layouts: the package
-//     root folder, or a folder holding only it (CSIPSTR1).
+//     namespace and either an E-ARK marker (the CSIP extension namespace,
+//     dilcis.eu, dasboard.eu or "eark") or lie next to a representations
+//     folder (E-ARK 1.x packages name no marker). Read accepts the same two
+//     layouts: the package root folder, or a folder holding only it
+//     (CSIPSTR1).
 //   - Read never follows symbolic links, never fetches anything and never
 //     writes into the package. It parses the package METS.xml and the
 //     METS.xml of every folder in representations/, checks them and the

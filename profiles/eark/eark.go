@@ -77,8 +77,10 @@ func isRegular(p string) bool {
 }
 
 // Detect reports whether root (or its single top folder) holds a METS.xml
-// whose first 16 KiB name the METS namespace and an E-ARK marker: the CSIP
-// extension namespace, a dilcis.eu or an E-ARK profile.
+// whose first 16 KiB name the METS namespace and either an E-ARK marker
+// (the CSIP extension namespace, a dilcis.eu, dasboard.eu or E-ARK
+// profile) or sit next to a representations folder, the CSIP structure
+// of the E-ARK 1.x packages whose METS names no marker.
 func (Profile) Detect(root string) bool {
 	dir, ok := packageRoot(root)
 	if !ok {
@@ -91,16 +93,32 @@ func (Profile) Detect(root string) bool {
 	defer f.Close()
 	head := make([]byte, 16<<10)
 	n, _ := io.ReadFull(f, head)
-	return looksEARK(head[:n])
+	if looksEARK(head[:n]) {
+		return true
+	}
+	fi, err := os.Lstat(filepath.Join(dir, "representations"))
+	return err == nil && fi.IsDir() && hasMETSNamespace(head[:n])
+}
+
+// hasMETSNamespace reports whether head names the METS namespace.
+func hasMETSNamespace(head []byte) bool {
+	return strings.Contains(strings.ToLower(string(utf16ASCII(head))), strings.ToLower(NSMETS))
+}
+
+// utf16ASCII makes the ASCII characters of UTF-16 text findable: good
+// enough for namespace and marker strings.
+func utf16ASCII(head []byte) []byte {
+	if bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) {
+		return bytes.ReplaceAll(head, []byte{0}, nil)
+	}
+	return head
 }
 
 func looksEARK(head []byte) bool {
-	if bytes.HasPrefix(head, []byte{0xFE, 0xFF}) || bytes.HasPrefix(head, []byte{0xFF, 0xFE}) {
-		head = bytes.ReplaceAll(head, []byte{0}, nil) // UTF-16: good enough for ASCII markers
-	}
-	s := strings.ToLower(string(head))
+	s := strings.ToLower(string(utf16ASCII(head)))
 	return strings.Contains(s, strings.ToLower(NSMETS)) &&
-		(strings.Contains(s, "csipextensionmets") || strings.Contains(s, "dilcis.eu") || strings.Contains(s, "eark"))
+		(strings.Contains(s, "csipextensionmets") || strings.Contains(s, "dilcis.eu") || strings.Contains(s, "eark") ||
+			strings.Contains(s, "dasboard.eu"))
 }
 
 // Read reads the package at root. See the package documentation for what

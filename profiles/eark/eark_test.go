@@ -152,6 +152,18 @@ func TestDetect(t *testing.T) {
 	if !p.Detect(dir) {
 		t.Error("CSIP METS next to other files not detected")
 	}
+	// E-ARK 1.x: a METS without a marker, but the CSIP structure.
+	old := t.TempDir()
+	writeFile(t, old, "METS.xml", `<mets xmlns="http://www.loc.gov/METS/" OBJID="x" PROFILE="http://www.example.org/sip/METS.xml"/>`)
+	if p.Detect(old) {
+		t.Error("plain METS without representations detected")
+	}
+	if err := os.MkdirAll(filepath.Join(old, "representations", "rep1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Detect(old) {
+		t.Error("METS next to a representations folder not detected")
+	}
 	two := t.TempDir()
 	writeFile(t, two, "a/METS.xml", `<mets xmlns="http://www.loc.gov/METS/" xmlns:csip="https://DILCIS.eu/XML/METS/CSIPExtensionMETS"/>`)
 	if !p.Detect(two) {
