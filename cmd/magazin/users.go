@@ -133,13 +133,9 @@ The daemon (magazin serve) holds the accounts database open: stop it first.`,
 					return fmt.Errorf("%w: user accesses takes at most one EMAIL", errUsage)
 				}
 				return withAccounts(c, func(db *accounts.DB) error {
-					id := ""
-					if c.NArg() == 1 {
-						u, err := db.ByEmail(c.Context, c.Args().First())
-						if err != nil {
-							return usageOrFailed(err)
-						}
-						id = u.ID
+					id, err := accountArg(c, db)
+					if err != nil {
+						return err
 					}
 					evs, err := db.Accesses(c.Context, id)
 					if err != nil {
@@ -169,13 +165,9 @@ The daemon (magazin serve) holds the accounts database open: stop it first.`,
 					return fmt.Errorf("%w: user log takes at most one EMAIL", errUsage)
 				}
 				return withAccounts(c, func(db *accounts.DB) error {
-					id := ""
-					if c.NArg() == 1 {
-						u, err := db.ByEmail(c.Context, c.Args().First())
-						if err != nil {
-							return usageOrFailed(err)
-						}
-						id = u.ID
+					id, err := accountArg(c, db)
+					if err != nil {
+						return err
 					}
 					evs, err := db.AdminEvents(c.Context, id, 0)
 					if err != nil {
@@ -289,4 +281,17 @@ func readPassword(c *cli.Context) (string, error) {
 		return "", fmt.Errorf("%w: %v (the password is read from the first line of stdin)", errUsage, err)
 	}
 	return pw, nil
+}
+
+// accountArg returns the id of the account the optional EMAIL argument
+// names, or "" (all accounts) without one.
+func accountArg(c *cli.Context, db *accounts.DB) (string, error) {
+	if c.NArg() == 0 {
+		return "", nil
+	}
+	u, err := db.ByEmail(c.Context, c.Args().First())
+	if err != nil {
+		return "", usageOrFailed(err)
+	}
+	return u.ID, nil
 }
