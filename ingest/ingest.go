@@ -101,7 +101,7 @@ type Ingester struct {
 	// unitJournal journals units described before that an ingest attached
 	// to a new AIP (see WithUnitJournal).
 	unitJournal func(ctx context.Context, units []preservation.Unit) error
-	now      func() time.Time
+	now         func() time.Time
 }
 
 // Option sets an optional collaborator.
