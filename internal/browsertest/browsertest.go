@@ -17,8 +17,10 @@
 //     the test when it ends (a CSP violation is one), except those that
 //     arrive while IgnoreConsole is on.
 //   - Step, Text, Eval, Location, Status, Focused and TabUntil end the
-//     test with t.Fatalf when the browser fails; Contrast reports every
-//     text element below WCAG 2.1 AA with t.Errorf and goes on.
+//     test with t.Fatalf when the browser fails or takes longer than
+//     StepTimeout (a page that never shows what a step waits for fails the
+//     test instead of hanging it); Contrast reports every text element
+//     below WCAG 2.1 AA with t.Errorf and goes on.
 //   - Shot writes a full-page PNG into the test's temporary directory and,
 //     when the environment variable MAGAZIN_SCREENSHOTS names a directory,
 //     there too.
@@ -33,6 +35,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -40,11 +43,15 @@ import (
 	"github.com/magazin-archiv/magazin/internal/corpus"
 )
 
+// StepTimeout bounds each step and each query of the page.
+const StepTimeout = 90 * time.Second
+
 // Browser is one headless Chromium with one tab, bound to a test.
 type Browser struct {
-	t     testing.TB
-	ctx   context.Context
-	shots []string // directories the screenshots go to
+	t       testing.TB
+	ctx     context.Context
+	timeout time.Duration // of each step: StepTimeout
+	shots   []string      // directories the screenshots go to
 
 	mu       sync.Mutex
 	ignore   bool
@@ -88,7 +95,7 @@ func Start(t testing.TB) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting %s: %v", exe, err)
 	}
-	b := &Browser{t: t, ctx: ctx, shots: []string{t.TempDir()}}
+	b := &Browser{t: t, ctx: ctx, timeout: StepTimeout, shots: []string{t.TempDir()}}
 	if d := os.Getenv("MAGAZIN_SCREENSHOTS"); d != "" {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
@@ -149,16 +156,25 @@ func (b *Browser) Problems() []string {
 // says which step failed.
 func (b *Browser) Step(name string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
+	if err := b.do(actions...); err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
+}
+
+// do runs the actions within the step timeout.
+func (b *Browser) do(actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
 }
 
 // Text returns the visible text of the first element matching the CSS
 // selector sel, waiting for it to appear.
 func (b *Browser) Text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		b.t.Fatalf("text of %s: %v", sel, err)
 	}
@@ -169,7 +185,9 @@ func (b *Browser) Text(sel string) string {
 // returns its value as encoding/json decodes it (numbers are float64).
 func (b *Browser) Eval(js string) any {
 	b.t.Helper()
-	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[any](js, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("%s: %v", js, err)
 	}
@@ -179,7 +197,9 @@ func (b *Browser) Eval(js string) any {
 // Location returns the URL of the current page.
 func (b *Browser) Location() string {
 	b.t.Helper()
-	loc, err := chromedp.Run(b.ctx, chromedp.Location())
+	ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+	defer cancel()
+	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		b.t.Fatalf("location: %v", err)
 	}

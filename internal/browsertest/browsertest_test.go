@@ -1,6 +1,8 @@
 package browsertest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -146,6 +148,26 @@ func TestKeyboard(t *testing.T) {
 	}
 	if s := b.Eval(`document.querySelector('button').textContent === ` + JSString(`Speichern`)); s != true {
 		t.Errorf("JSString in a comparison: %v", s)
+	}
+}
+
+// TestStepTimeout shows that a step waiting for what never comes ends
+// with an error after the step timeout instead of hanging the test.
+func TestStepTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser tests are not short")
+	}
+	base := pages(t, map[string]string{"/": `<p>Seite</p>`})
+	b := Start(t)
+	b.Step("page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("p")))
+	b.timeout = time.Second
+	start := time.Now()
+	err := b.do(chromedp.WaitVisible(chromedp.ID("nie")))
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 20*time.Second {
+		t.Errorf("waiting for a missing element: %v after %v", err, time.Since(start))
+	}
+	if StepTimeout < 30*time.Second {
+		t.Errorf("StepTimeout %v is too short for a busy machine", StepTimeout)
 	}
 }
 
