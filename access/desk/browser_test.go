@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -102,19 +101,6 @@ func TestBrowserAppraisal(t *testing.T) {
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
 
-	// waitOK waits for a confirmation that contains want (the page after
-	// the form's redirect).
-	waitOK := func(name, want string) {
-		t.Helper()
-		js := `(e => e !== null && e.textContent.includes(` + browsertest.JSString(want) + `))(document.querySelector('.ok'))`
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			// A navigation under way interrupts the evaluation: try again.
-			if ok, err := chromedp.Run(b.Context(), chromedp.Evaluate[bool](js)); err == nil && ok {
-				return
-			}
-		}
-		t.Fatalf("%s: no confirmation %q (page says %q)", name, want, b.Eval(`document.querySelector('main').innerText`))
-	}
 	checked := func(id string) string {
 		t.Helper()
 		return fmt.Sprint(b.Eval(`(document.querySelector('input[name="d.` + id + `"]:checked') || {value: '?'}).value`))
@@ -136,7 +122,7 @@ func TestBrowserAppraisal(t *testing.T) {
 	// button of the form (save), then the bulk buttons of the first
 	// file-plan unit in the table.
 	b.Step("focus top", chromedp.Navigate(ts.URL+"/archiv/bewertung/"+pid), chromedp.WaitVisible(chromedp.CSS("table.objects")))
-	order := b.TabUntil(16, func(focused string) bool { return strings.HasPrefix(focused, "button:A:") })
+	order := b.TabUntil(16, b.Focused, func(focused string) bool { return strings.HasPrefix(focused, "button:A:") })
 	if order[0] != "Zum Inhalt springen" || !slices.Contains(order, "button:speichern") || !strings.HasPrefix(order[len(order)-1], "button:A:") {
 		t.Fatalf("Tab order from the top: %q; want the skip link, the navigation, save, then the bulk buttons", order)
 	}
@@ -147,7 +133,7 @@ func TestBrowserAppraisal(t *testing.T) {
 		t.Fatalf("after the prefix field Tab goes to %q", a)
 	}
 	b.Step("bulk by prefix", chromedp.KeyEvent(kb.Enter))
-	waitOK("bulk by prefix", "2 Objekt(e) der Aktenplaneinheit 63- auf A")
+	b.WaitText("bulk by prefix", ".ok", "2 Objekt(e) der Aktenplaneinheit 63- auf A")
 	if checked("o1") != "A" || checked("o2") != "A" || checked("o3") != "" {
 		t.Errorf("after 63- A: o1=%s o2=%s o3=%s", checked("o1"), checked("o2"), checked("o3"))
 	}
@@ -156,7 +142,7 @@ func TestBrowserAppraisal(t *testing.T) {
 	// Bulk for a listed file-plan unit: focus its "alle V" button and press
 	// Space.
 	b.Step("bulk V for 20", chromedp.Focus(chromedp.CSS(`button[value="V:20-241.3"]`)), chromedp.KeyEvent(" "))
-	waitOK("bulk V for 20", "Aktenplaneinheit 20-241.3 auf V")
+	b.WaitText("bulk V for 20", ".ok", "Aktenplaneinheit 20-241.3 auf V")
 	if checked("o3") != "V" || checked("o1") != "A" {
 		t.Errorf("after 20-241.3 V: o3=%s o1=%s", checked("o3"), checked("o1"))
 	}
@@ -173,7 +159,7 @@ func TestBrowserAppraisal(t *testing.T) {
 	b.Step("type note", chromedp.KeyEvent("Kassation nach Absprache"))
 	// The finish, by keyboard.
 	b.Step("finish", chromedp.Focus(chromedp.CSS(`button[value="abschliessen"]`)), chromedp.KeyEvent(kb.Enter))
-	waitOK("finish", "Die Bewertung ist abgeschlossen: 4 Entscheidung(en)")
+	b.WaitText("finish", ".ok", "Die Bewertung ist abgeschlossen: 4 Entscheidung(en)")
 	b.Step("done", b.Contrast("appraised"), b.Shot("desk-5-bewertet"))
 	appraised, _ := offers.sent()
 	if len(appraised) != 1 {
@@ -196,7 +182,7 @@ func TestBrowserAppraisal(t *testing.T) {
 	// Description editing: typing into the title and saving.
 	b.Step("edit", chromedp.Navigate(ts.URL+"/archiv/einheit/"+url.PathEscape(unitID)), chromedp.WaitVisible(chromedp.ID("titel")), chromedp.Focus(chromedp.ID("titel")), chromedp.KeyEvent(kb.End), chromedp.KeyEvent(" (Neubau)"),
 		chromedp.Click(`//form[contains(@class,"describe")]//button[@type="submit"]`))
-	waitOK("edit", "Die Verzeichnung ist gespeichert")
+	b.WaitText("edit", ".ok", "Die Verzeichnung ist gespeichert")
 	if saved := descs.edits(); len(saved) != 1 || saved[0].Title != "Bauakte Kirchgasse 3 (Neubau)" {
 		t.Errorf("saved: %+v", saved)
 	}

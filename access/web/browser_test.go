@@ -32,7 +32,7 @@ func TestBrowser(t *testing.T) {
 	// field (after the brand and the two account links of the header);
 	// typing and Enter search.
 	b.Step("start page", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("q")), b.Contrast("start page"), b.Shot("1-start"))
-	order := b.TabUntil(7, func(focused string) bool { return focused == "q" })
+	order := b.TabUntil(7, b.Focused, func(focused string) bool { return focused == "q" })
 	if order[len(order)-1] != "q" || order[0] != "Zum Inhalt springen" || len(order) > 5 {
 		t.Fatalf("Tab order from the top: %q; want the skip link, then soon the search field", order)
 	}

@@ -16,11 +16,12 @@
 //   - Errors, warnings and uncaught exceptions on the page's console fail
 //     the test when it ends (a CSP violation is one), except those that
 //     arrive while IgnoreConsole is on.
-//   - Step, Text, Eval, Location, Status, Focused and TabUntil end the
-//     test with t.Fatalf when the browser fails or takes longer than
-//     StepTimeout (a page that never shows what a step waits for fails the
-//     test instead of hanging it); Contrast reports every text element
-//     below WCAG 2.1 AA with t.Errorf and goes on.
+//   - Step, Text, Eval, Location, Status, Focused, FocusedText, TabUntil
+//     and WaitText end the test with t.Fatalf when the browser fails or
+//     takes longer than StepTimeout (WaitTimeout for WaitText): a page that
+//     never shows what a step waits for fails the test instead of hanging
+//     it. Contrast reports every text element below WCAG 2.1 AA with
+//     t.Errorf and goes on.
 //   - Shot writes a full-page PNG into the test's temporary directory and,
 //     when the environment variable MAGAZIN_SCREENSHOTS names a directory,
 //     there too.
@@ -43,8 +44,12 @@ import (
 	"github.com/magazin-archiv/magazin/internal/corpus"
 )
 
-// StepTimeout bounds each step and each query of the page.
-const StepTimeout = 90 * time.Second
+const (
+	// StepTimeout bounds each step and each query of the page.
+	StepTimeout = 90 * time.Second
+	// WaitTimeout bounds WaitText.
+	WaitTimeout = 20 * time.Second
+)
 
 // Browser is one headless Chromium with one tab, bound to a test.
 type Browser struct {
@@ -225,21 +230,47 @@ func (b *Browser) Focused() string {
 	return fmt.Sprint(b.Eval(focusedJS))
 }
 
+// FocusedText returns the text of the element that has the keyboard focus
+// (what a screen reader would read for a link or a button).
+func (b *Browser) FocusedText() string {
+	b.t.Helper()
+	return fmt.Sprint(b.Eval(`document.activeElement.textContent.trim()`))
+}
+
 // TabUntil presses Tab at most max times, describing the focused element
-// (as Focused does) after each press, and stops early when stop accepts
-// one. It returns the descriptions in order: the tab order as a keyboard
-// user meets it.
-func (b *Browser) TabUntil(max int, stop func(focused string) bool) []string {
+// with describe (b.Focused or b.FocusedText) after each press, and stops
+// early when stop accepts a description. It returns the descriptions in
+// order: the tab order as a keyboard user meets it.
+func (b *Browser) TabUntil(max int, describe func() string, stop func(focused string) bool) []string {
 	b.t.Helper()
 	var order []string
 	for range max {
 		b.Step("Tab", chromedp.KeyEvent(kb.Tab))
-		order = append(order, b.Focused())
+		order = append(order, describe())
 		if stop(order[len(order)-1]) {
 			break
 		}
 	}
 	return order
+}
+
+// WaitText waits up to WaitTimeout for an element matching the CSS
+// selector css whose text contains want (the page after a form's
+// redirect), and ends the test with what the page says if none comes;
+// name says which step waited.
+func (b *Browser) WaitText(name, css, want string) {
+	b.t.Helper()
+	js := `(e => e !== null && e.textContent.includes(` + JSString(want) + `))(document.querySelector(` + JSString(css) + `))`
+	for deadline := time.Now().Add(WaitTimeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		// A navigation under way interrupts the evaluation: try again.
+		ctx, cancel := context.WithTimeout(b.ctx, b.timeout)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+	}
+	b.t.Fatalf("%s: no %s with %q (page says %q)", name, css, want, b.Eval(`document.querySelector('main').innerText`))
 }
 
 // contrastJS returns the text elements whose contrast with their effective

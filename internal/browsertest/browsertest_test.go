@@ -132,14 +132,22 @@ func TestKeyboard(t *testing.T) {
 	}
 	base := pages(t, map[string]string{
 		"/": `<a href="#x">Zum Inhalt springen</a><button name="b" value="speichern">Speichern</button>` +
-			`<input name="titel"><input id="q" name="suche"><a href="#y">Danach</a>`,
+			`<input name="titel"><input id="q" name="suche"><a href="#y">Danach</a><p id="ok"></p>` +
+			`<script>document.querySelector('button').onclick = () => setTimeout(() => document.getElementById('ok').textContent = "gespeichert: 'ja'", 300)</script>`,
 	})
 	b := Start(t)
 	b.Step("page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("q")))
-	order := b.TabUntil(10, func(s string) bool { return s == "q" })
+	order := b.TabUntil(10, b.Focused, func(s string) bool { return s == "q" })
 	if want := []string{"Zum Inhalt springen", "button:speichern", "titel", "q"}; !slices.Equal(order, want) {
 		t.Errorf("tab order %q, want %q", order, want)
 	}
+	b.Step("top", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("q")))
+	order = b.TabUntil(3, b.FocusedText, func(s string) bool { return s == "Danach" })
+	if want := []string{"Zum Inhalt springen", "Speichern", ""}; !slices.Equal(order, want) {
+		t.Errorf("tab order by text %q, want %q (not reaching the last link in 3)", order, want)
+	}
+	b.Step("enter", chromedp.Click(`//button`))
+	b.WaitText("after the click", "#ok", "gespeichert: 'ja'")
 	if st := b.Status(); st != float64(200) {
 		t.Errorf("status %v", st)
 	}
