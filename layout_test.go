@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,7 +30,14 @@ var thirdParty = map[string][]string{
 	"profiles/digitised": {"golang.org/x/image"}, // TIFF headers of masters
 	"profiles/":          {"github.com/beevik/etree", "github.com/antchfx/xmlquery", "golang.org/x/text"},
 	"cmd/":               {"*"},
+	// The browser-test harness drives headless Chromium; only tests import
+	// it (testOnly).
+	"internal/browsertest": {"github.com/chromedp/chromedp"},
 }
+
+// testOnly lists the packages that only _test.go files may import: test
+// helpers that would otherwise carry their dependencies into a binary.
+var testOnly = []string{"internal/browsertest"}
 
 type listedPackage struct {
 	ImportPath string
@@ -79,6 +87,8 @@ func checkImport(rel, imp string) string {
 	if strings.HasPrefix(imp, module) {
 		own := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
 		switch {
+		case slices.Contains(testOnly, own):
+			return "only _test.go files import this test helper"
 		case within(own, "cmd"):
 			return "nothing imports cmd"
 		case rel == "preservation":
@@ -127,6 +137,10 @@ func TestCheckImportRules(t *testing.T) {
 		{"cmd/magazin", "github.com/urfave/cli/v2", true},
 		{"access/search", "github.com/blevesearch/bleve/v2", true},
 		{"access/web", "github.com/blevesearch/bleve/v2", false},
+		{"internal/browsertest", "github.com/chromedp/chromedp", true},
+		{"access/web", "github.com/chromedp/chromedp", false},
+		{"access/web", "github.com/magazin-archiv/magazin/internal/browsertest", false},
+		{"cmd/magazin", "github.com/magazin-archiv/magazin/internal/browsertest", false},
 	}
 	for _, c := range cases {
 		if got := checkImport(c.rel, c.imp) == ""; got != c.ok {

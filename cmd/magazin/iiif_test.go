@@ -13,17 +13,15 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/image/tiff"
 
-	"github.com/magazin-archiv/magazin/internal/corpus"
+	"github.com/magazin-archiv/magazin/internal/browsertest"
 	"github.com/magazin-archiv/magazin/profiles/digitised"
 )
 
@@ -315,48 +313,12 @@ func TestIIIF(t *testing.T) {
 }
 
 // viewerInChromium opens the viewer page in headless Chromium and waits
-// until OpenSeadragon has drawn the first page onto its canvas.
+// until OpenSeadragon has drawn the first page onto its canvas. Errors in
+// the console (a CSP violation, a failed tile) fail the test.
 func viewerInChromium(t *testing.T, pageURL string) {
-	var exe string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			exe = p
-			break
-		}
-	}
-	if exe == "" {
-		corpus.Missing(t, "no Chromium for the viewer test: install it (apt-get install -y chromium; make test does this as root)")
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("lang", "de-DE"),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	b := browsertest.Start(t)
+	ctx, cancel := context.WithTimeout(b.Context(), 90*time.Second)
 	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	// Errors in the console (a CSP violation, a failed tile) fail the test.
-	var mu sync.Mutex
-	var problems []string
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("starting %s: %v", exe, err)
-	}
-	cctx, stop := context.WithCancel(ctx)
-	defer stop()
-	messages := chromedp.Console(cctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			if m.Type == chromedp.ConsoleError || m.IsException() {
-				mu.Lock()
-				problems = append(problems, m.String()+" ("+m.URL+")")
-				mu.Unlock()
-			}
-		}
-	}()
 	if err := chromedp.Do(ctx, chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.CSS(`#iiif-viewer[data-loaded="true"]`))); err != nil {
 		msg, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Text(chromedp.CSS(`#iiif-status`)))
 		t.Fatalf("viewer did not show the page: %v (status %q)", err, msg)
@@ -380,26 +342,6 @@ func viewerInChromium(t *testing.T, pageURL string) {
 	if status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#iiif-status`))); err != nil || status != "Seite 1 von 120" {
 		t.Errorf("viewer status %q (%v)", status, err)
 	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dirs := []string{t.TempDir()}
-	if d := os.Getenv("MAGAZIN_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		dirs = append(dirs, d)
-	}
-	for _, d := range dirs {
-		if err := os.WriteFile(filepath.Join(d, "iiif-viewer.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("screenshot iiif-viewer.png (%d bytes, canvas %.0f%% drawn) in %s", len(shot), drawn*100, strings.Join(dirs, ", "))
-	mu.Lock()
-	defer mu.Unlock()
-	for _, p := range problems {
-		t.Errorf("browser console: %s", p)
-	}
+	t.Logf("canvas %.0f%% drawn", drawn*100)
+	b.Step("screenshot", b.Shot("iiif-viewer"))
 }

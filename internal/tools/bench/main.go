@@ -42,6 +42,7 @@ import (
 	"time"
 
 	"github.com/magazin-archiv/magazin/internal/benchdata"
+	"github.com/magazin-archiv/magazin/internal/searchbench"
 )
 
 const seed = 20261126
@@ -327,7 +328,7 @@ func benchIngest(ctx context.Context, work, mag, sfb string, ds dataset, runs in
 // sha512sum of the stored files.
 func benchAudit(ctx context.Context, mag string, f *ingestFigures, runs int) error {
 	st := filepath.Join(f.dataDir, "store")
-	f.storedBytes = dirSize(st)
+	f.storedBytes = searchbench.DirSize(st)
 	for r := range runs {
 		logf("%s: audit run %d of %d", f.ds.name, r+1, runs)
 		sha, err := sh(ctx, "find '"+st+"' -type f -not -path '*/.tmp/*' -print0 | xargs -0 sha512sum > /dev/null")
