@@ -150,6 +150,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		stopQueue()
 		return err
 	}
+	d.watcher = watcher // before the admin API serves: an agency added through it is watched at once
 	stopAudit, err := startAudits(qctx, d, audits)
 	if err != nil {
 		stopHot()
