@@ -49,7 +49,7 @@ type exportDIPRequest struct {
 	Unit string `json:"unit"`
 	Out  string `json:"out"`
 	// Shown is --out as given, for the report.
-	Shown string            `json:"shown"`
+	Shown string           `json:"shown"`
 	EAD   accessead.Config `json:"ead"`
 }
 

@@ -80,7 +80,7 @@ func agencyCommand() *cli.Command {
 				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Required: true}, &cli.StringFlag{Name: "bestand", Required: true, Usage: "Bestand id or Signatur"},
 					&cli.StringFlag{Name: "dir", Usage: "the agency's transfer directory (hot folder) with inbox/ and outbox/"}, adminAddrFlag()},
 				Description: "With `magazin serve` running it asks the daemon through its admin API (which makes the directories and watches the new inbox at once), else it writes the catalog directly.",
-				Action: agencyAdd},
+				Action:      agencyAdd},
 			{Name: "list", Usage: "list agencies", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}, adminAddrFlag()},
 				Action: func(c *cli.Context) error {
 					var as []catalog.Agency
