@@ -108,11 +108,15 @@ func TestJobsMigrationAndExportLikeForeground(t *testing.T) {
 		{"files json", func(o string) []string {
 			return []string{"aip", "get", id, "--json", "--out", filepath.Join(o, "files")}
 		}, 0},
-		{"dip", func(o string) []string { return []string{"export", "dip", "20001 Nr. 1", "--json", "--out", filepath.Join(o, "dip")} }, 0},
+		{"dip", func(o string) []string {
+			return []string{"export", "dip", "20001 Nr. 1", "--json", "--out", filepath.Join(o, "dip")}
+		}, 0},
 		{"unknown AIP", func(o string) []string {
 			return []string{"aip", "get", "urn:uuid:00000000-0000-4000-8000-000000000000", "--format", "bagit", "--out", filepath.Join(o, "none")}
 		}, 1},
-		{"unknown unit", func(o string) []string { return []string{"export", "dip", "99999 Nr. 9", "--out", filepath.Join(o, "nodip")} }, 1},
+		{"unknown unit", func(o string) []string {
+			return []string{"export", "dip", "99999 Nr. 9", "--out", filepath.Join(o, "nodip")}
+		}, 1},
 		{"out exists", func(o string) []string { return []string{"aip", "get", id, "--out", filepath.Join(o, "bag")} }, 2},
 		{"migration that fails", func(string) []string { return []string{"migrate", "--actions", broken, id} }, 1},
 		{"migration", func(string) []string { return []string{"migrate", "--user", "schmidt", id} }, 0},
