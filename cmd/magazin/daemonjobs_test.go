@@ -227,7 +227,9 @@ func TestJobsMigrationAndExportLikeForeground(t *testing.T) {
 
 // A migration job is cancelled by `magazin jobs cancel` while the command
 // waits for it (exit 130) and by Ctrl-C on the waiting command; neither
-// leaves a new version. --detach prints the job id and returns at once.
+// leaves a new version. --detach prints the job id and returns at once. A
+// shutdown while a command waits stops the daemon cleanly; the job runs
+// again at the next start.
 func TestJobsCancelAndDetach(t *testing.T) {
 	tmp := t.TempDir()
 	data := filepath.Join(tmp, "d")
@@ -240,7 +242,8 @@ func TestJobsCancelAndDetach(t *testing.T) {
 		t.Errorf("--detach without a daemon: exit %d %s", r.code, r.stderr)
 	}
 
-	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0")...)
+	serve := append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0", "--shutdown-grace", "1s")
+	p := startDaemon(t, serve...)
 	defer func() {
 		if p.cmd.ProcessState == nil {
 			p.kill(t)
@@ -299,6 +302,27 @@ func TestJobsCancelAndDetach(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, append(g, "jobs", "show", jid)...)), &shown); err != nil || shown.Kind != jobs.KindExport {
 		t.Errorf("jobs show %s: %v %+v", jid, err, shown)
 	}
+
+	// 4. A shutdown while the command waits: the daemon stops cleanly, the
+	// command says the job goes on, and the next start runs it again.
+	_, stderr, code = waiting()
+	j4 := waitJob(t, sock, p, func(x jobs.Job) bool {
+		return x.Kind == jobs.KindMigration && x.State == jobs.Running && x.ID != j.ID && x.ID != j2.ID
+	})
+	if c := p.stop(t); c != 0 {
+		t.Errorf("SIGTERM while a command waits: exit %d\n%s", c, p.out)
+	}
+	if c := exitOf(code); c != 2 || !strings.Contains(stderr.String(), "goes on when the daemon starts again") {
+		t.Errorf("the waiting command after a shutdown: exit %d\n%s", c, stderr)
+	}
+	p = startDaemon(t, serve...)
+	waitAdmin(t, sock, p)
+	again := waitJob(t, sock, p, func(x jobs.Job) bool { return x.ID == j4.ID && x.State == jobs.Running })
+	if again.Attempts != 2 || !strings.Contains(again.LastError, "interrupted by shutdown") {
+		t.Errorf("the interrupted migration after the restart: %+v", again)
+	}
+	mustRun(t, append(g, "jobs", "cancel", j4.ID)...)
+	waitJob(t, sock, p, func(x jobs.Job) bool { return x.ID == j4.ID && x.State == jobs.Cancelled })
 	if code := p.stop(t); code != 0 {
 		t.Errorf("SIGTERM: exit %d\n%s", code, p.out)
 	}

@@ -410,8 +410,8 @@ func (d *daemon) adminHandler() http.Handler {
 			ctx, cancel := context.WithTimeout(r.Context(), wait)
 			j, err = d.q.Wait(ctx, r.PathValue("id"))
 			cancel()
-			if j != nil && r.Context().Err() == nil {
-				err = nil // the wait is over: the job as it stands
+			if j != nil {
+				err = nil // the wait is over (or the daemon stops): the job as it stands
 			}
 		} else {
 			j, err = d.q.Get(r.Context(), r.PathValue("id"))

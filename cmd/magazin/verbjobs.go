@@ -145,6 +145,9 @@ func viaDaemon(c *cli.Context, kind jobs.Kind, verb string, req any, foreground 
 		}
 		return err
 	}
+	if errors.Is(err, errNoDaemon) {
+		return fmt.Errorf("%w: the daemon stopped while job %s ran; the job goes on when the daemon starts again (see `magazin jobs show %s`)", errUsage, j.ID, j.ID)
+	}
 	if err != nil {
 		return fmt.Errorf("%w: waiting for job %s: %v (see `magazin jobs show %s`)", errUsage, j.ID, err, j.ID)
 	}
