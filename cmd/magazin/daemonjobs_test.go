@@ -395,3 +395,85 @@ func TestAgencyAddWhileRunningAndReloadPoll(t *testing.T) {
 		t.Errorf("the file from the new inbox did not join the agency's Bestand:\n%s", out)
 	}
 }
+
+// A migration job killed (SIGKILL) in its second AIP resumes at the next
+// start with that AIP: the first is not migrated again, and the job's
+// report still holds what was done to it before the kill.
+func TestJobsMigrationResumesAfterKill(t *testing.T) {
+	tmp := t.TempDir()
+	data := filepath.Join(tmp, "d")
+	g := []string{"--data", data}
+	mustRun(t, append(g, "ingest", "--profile", "folder", sampleDir(t))...)
+	akte := filepath.Join(tmp, "akte.zip")
+	zipDir(t, filepath.Join(sampleDir(t), "Akte 2026-001 Bauantrag Müller"), akte, "")
+	mustRun(t, append(g, "ingest", akte)...)
+	var ids []string
+	for _, a := range listAIPs(t, g...) {
+		ids = append(ids, a.ID)
+	}
+	if len(ids) != 2 {
+		t.Fatalf("AIPs %v", ids)
+	}
+	// The tool copies the first file it gets and hangs on the next while
+	// the flag is there.
+	flag := filepath.Join(tmp, "flag")
+	actions := filepath.Join(tmp, "copy.json")
+	os.WriteFile(actions, []byte(`{"actions":[{"name":"copy","puids":["fmt/18"],"event":"mig","representation":"copy","extension":".pdf",
+"command":["sh","-c","if [ -e '`+flag+`' ]; then exec sleep 30; fi; touch '`+flag+`'; cp \"$0\" \"$1\"","{in}","{out}"],"tool":"cp"}]}`), 0o644)
+
+	serve := append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0")
+	p := startDaemon(t, serve...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	sock := filepath.Join(data, "admin.sock")
+	waitAdmin(t, sock, p)
+	id := strings.TrimSpace(mustRun(t, append(g, "migrate", "--actions", actions, "--detach", ids[0], ids[1])...))
+	waitJob(t, sock, p, func(j jobs.Job) bool {
+		_, ok := j.Marks["aip/"+ids[0]]
+		return j.ID == id && ok && j.State == jobs.Running
+	})
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(flag); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the tool never ran")
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // the second AIP's tool hangs
+	p.kill(t)
+	os.Remove(flag)
+
+	p = startDaemon(t, serve...)
+	waitAdmin(t, sock, p)
+	j := waitJob(t, sock, p, func(j jobs.Job) bool { return j.ID == id && j.Terminal() })
+	var o verbOutcome
+	var results []struct {
+		AIP      string
+		Version  int
+		Outcomes []struct{ Source, Target, Error string }
+	}
+	if err := json.Unmarshal(j.Result, &o); err != nil || json.Unmarshal(o.Out, &results) != nil {
+		t.Fatalf("result %s: %v", j.Result, err)
+	}
+	if j.State != jobs.Done || j.Interrupted != 1 || j.Attempts != 2 || len(results) != 2 {
+		t.Fatalf("resumed job: %+v\n%s", j, j.Result)
+	}
+	for i, r := range results {
+		if r.AIP != ids[i] || r.Version != 2 || len(r.Outcomes) != 1 || r.Outcomes[0].Error != "" || !strings.HasPrefix(r.Outcomes[0].Target, "representations/copy/") {
+			t.Errorf("result for %s: %+v", ids[i], r)
+		}
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("SIGTERM: exit %d\n%s", code, p.out)
+	}
+	for _, aid := range ids {
+		if a := showAIP(t, g, aid); a.Version != 2 {
+			t.Errorf("%s: version %d after the resumed migration, want 2", aid, a.Version)
+		}
+	}
+	mustRun(t, append(g, "aip", "verify", "--all")...)
+}
