@@ -337,15 +337,16 @@ func (m taskMigration) Finished(ctx context.Context, r *migrate.Result) error {
 
 // placeExport runs an export job's run into the job's own staging
 // directory beside out and renames it to out when it is whole. The mark
-// "exported" (with the result) says the staging directory is complete:
+// "exported" (with the result; cleared when someone else took out) says
+// the staging directory is complete:
 // after a restart it is only renamed (or found renamed already);
 // without the mark, whatever a killed run left there is removed and the
 // export starts again.
 func placeExport(ctx context.Context, t *jobs.Task, out string, run func(into string) (any, error)) (any, error) {
 	into := filepath.Join(filepath.Dir(out), ".magazin-job-"+t.Job().ID)
-	if v, ok := t.Marked("exported"); ok {
+	if v, ok := t.Marked("exported"); ok && v != "" {
 		if _, err := os.Lstat(into); err == nil {
-			if err := placeDir(into, out); err != nil {
+			if err := placeDir(ctx, t, into, out); err != nil {
 				return nil, err
 			}
 		}
@@ -369,16 +370,20 @@ func placeExport(ctx context.Context, t *jobs.Task, out string, run func(into st
 	if err := t.Mark(ctx, "exported", string(b)); err != nil {
 		return nil, err
 	}
-	if err := placeDir(into, out); err != nil {
+	if err := placeDir(ctx, t, into, out); err != nil {
 		return nil, err
 	}
 	return json.RawMessage(b), nil
 }
 
 // placeDir renames the finished export into place; an out made meanwhile
-// by someone else is not touched (the export is removed, a usage error).
-func placeDir(into, out string) error {
+// by someone else is not touched (the export is removed and its mark
+// cleared, so that a retry makes it again; a usage error).
+func placeDir(ctx context.Context, t *jobs.Task, into, out string) error {
 	if _, err := os.Lstat(out); err == nil {
+		if err := t.Mark(ctx, "exported", ""); err != nil {
+			return err
+		}
 		removeStaging(into)
 		return fmt.Errorf("%w: --out %s exists", errUsage, out)
 	}

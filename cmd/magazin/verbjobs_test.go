@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -129,6 +130,25 @@ func TestExportJobPlacement(t *testing.T) {
 		return placeExport(ctx, tk, out, writeExport(&calls))
 	})
 	check("killed after the rename", j, out, calls, 0)
+
+	// An out made by someone else while the export ran is not touched;
+	// the job fails, and a retry (the same task marks) exports again.
+	out, calls = filepath.Join(dir, "taken"), 0
+	j = runExportJob(t, func(ctx context.Context, tk *jobs.Task) (any, error) {
+		_, err := placeExport(ctx, tk, out, func(into string) (any, error) {
+			os.MkdirAll(out, 0o750) // someone else's
+			return writeExport(&calls)(into)
+		})
+		if !errors.Is(err, errUsage) {
+			return nil, jobs.Permanent(fmt.Errorf("want a usage error, got %v", err))
+		}
+		if b, err := os.ReadDir(out); err != nil || len(b) != 0 {
+			return nil, jobs.Permanent(fmt.Errorf("the other out was touched: %v %v", b, err))
+		}
+		os.Remove(out)
+		return placeExport(ctx, tk, out, writeExport(&calls))
+	})
+	check("out taken meanwhile, then retried", j, out, calls, 2)
 
 	// A failed export leaves nothing; its job says why, with the exit
 	// code of the foreground run.
