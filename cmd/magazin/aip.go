@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
+	"github.com/magazin-archiv/magazin/preservation/jobs"
 	"github.com/magazin-archiv/magazin/preservation/journal"
 	"github.com/magazin-archiv/magazin/preservation/pack"
 	"github.com/magazin-archiv/magazin/preservation/store"
@@ -31,13 +33,14 @@ func aipCommand() *cli.Command {
 			{Name: "get", Usage: "export an AIP (checked) into a directory: its files, a BagIt bag or an E-ARK AIP", ArgsUsage: "ID",
 				Description: `--format files (default) copies the head version's logical files; bagit writes an RFC 8493 bag
 (sha512 and sha256 manifests) and eark an E-ARK AIP (CSIP METS.xml). Every file is checked against the
-AIP's inventory while it is copied. See docs/export.md.`,
+AIP's inventory while it is copied. See docs/export.md. With ` + "`magazin serve`" + ` running, the export runs as a
+job of the daemon (which writes --out); the command waits for it (--detach: prints the job id and returns).`,
 				Flags: []cli.Flag{&cli.StringFlag{Name: "out", Required: true, Usage: "target directory (must not exist)"},
 					&cli.StringFlag{Name: "format", Value: "files", Usage: "files, bagit or eark"},
 					&cli.StringFlag{Name: "version", Usage: "export this version (v1, v2, ...) instead of the head (bagit, eark)"},
 					&cli.BoolFlag{Name: "all-versions", Usage: "export every version (bagit, eark)"},
 					&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name (bag-info Source-Organization)"},
-					jsonFlag}, Action: aipGet},
+					jsonFlag, adminAddrFlag(), detachFlag()}, Action: aipGet},
 			{Name: "verify", Usage: "re-read AIPs in every store and check them (OCFL validation and fixity)", ArgsUsage: "[ID...]",
 				Flags: []cli.Flag{&cli.BoolFlag{Name: "all", Usage: "verify every AIP"}, jsonFlag}, Action: aipVerify},
 		},
@@ -175,78 +178,146 @@ func representationSummary(a *preservation.AIP) string {
 	return strings.Join(parts, ", ")
 }
 
-func aipGet(c *cli.Context) error {
+// aipGetRequest is one run of `magazin aip get`, in the foreground or as
+// an export job of the daemon (verbjobs.go).
+type aipGetRequest struct {
+	ID  string `json:"id"`
+	Out string `json:"out"`
+	// Shown is --out as given, for the report.
+	Shown       string `json:"shown"`
+	Format      string `json:"format"`
+	Version     string `json:"version,omitempty"`
+	AllVersions bool   `json:"allVersions,omitempty"`
+	Archive     string `json:"archive,omitempty"`
+}
+
+// aipGetOut is what `aip get` reports: the export's result, how many files
+// it wrote and from which store.
+type aipGetOut struct {
+	Result any    `json:"result"`
+	Files  int    `json:"files"`
+	Store  string `json:"store"`
+}
+
+func aipGetRequestFrom(c *cli.Context) (aipGetRequest, error) {
+	r := aipGetRequest{ID: c.Args().First(), Shown: c.String("out"), Format: c.String("format"), Version: c.String("version"), AllVersions: c.Bool("all-versions"),
+		Archive: c.String("archive")}
 	if c.NArg() != 1 {
-		return fmt.Errorf("%w: aip get needs one ID", errUsage)
+		return r, fmt.Errorf("%w: aip get needs one ID", errUsage)
 	}
-	format := c.String("format")
-	var export func(ctx context.Context, st store.Store, id, dir string) (any, int, error)
-	o := pack.Options{Version: c.String("version"), AllVersions: c.Bool("all-versions"), Organization: c.String("archive")}
-	if o.Version != "" && o.AllVersions {
-		return fmt.Errorf("%w: give --version or --all-versions, not both", errUsage)
+	if r.Version != "" && r.AllVersions {
+		return r, fmt.Errorf("%w: give --version or --all-versions, not both", errUsage)
 	}
-	switch format {
+	switch r.Format {
 	case "files":
-		if o.Version != "" || o.AllVersions {
-			return fmt.Errorf("%w: --version and --all-versions need --format bagit or eark", errUsage)
-		}
-		export = func(ctx context.Context, st store.Store, id, dir string) (any, int, error) {
-			n, err := aip.Export(ctx, st, id, dir)
-			return map[string]any{"dir": dir, "files": n}, n, err
+		if r.Version != "" || r.AllVersions {
+			return r, fmt.Errorf("%w: --version and --all-versions need --format bagit or eark", errUsage)
 		}
 	case "bagit", "eark":
-		pack.SoftwareVersion = version
-		export = func(ctx context.Context, st store.Store, id, dir string) (any, int, error) {
-			bar := newBar(c, "aip get")
-			o.Progress = bar
-			defer bar.Finish()
-			fn := pack.ExportBag
-			if format == "eark" {
-				fn = pack.ExportEARK
-			}
-			res, err := fn(ctx, st, id, dir, o)
-			if err != nil {
-				return nil, 0, err
-			}
-			return res, len(res.Files), nil
-		}
 	default:
-		return fmt.Errorf("%w: --format %q: want files, bagit or eark", errUsage, format)
+		return r, fmt.Errorf("%w: --format %q: want files, bagit or eark", errUsage, r.Format)
 	}
 	if _, err := os.Lstat(c.String("out")); err == nil {
-		return fmt.Errorf("%w: --out %s exists", errUsage, c.String("out"))
+		return r, fmt.Errorf("%w: --out %s exists", errUsage, c.String("out"))
 	}
-	e, err := open(c.Context, c)
+	if r.Version != "" && !validVersionName(r.Version) {
+		return r, fmt.Errorf("%w: --version %q: want v1, v2, ...", errUsage, r.Version)
+	}
+	var err error
+	if r.Out, err = filepath.Abs(c.String("out")); err != nil {
+		return r, fmt.Errorf("%w: --out: %v", errUsage, err)
+	}
+	return r, nil
+}
+
+func aipGet(c *cli.Context) error {
+	r, err := aipGetRequestFrom(c)
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	id := c.Args().First()
-	if o.Version != "" && !validVersionName(o.Version) {
-		return fmt.Errorf("%w: --version %q: want v1, v2, ...", errUsage, o.Version)
+	return viaDaemon(c, jobs.KindExport, verbAIPGet, r, func() error {
+		e, err := open(c.Context, c)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		pack.SoftwareVersion = version
+		bar := newBar(c, "aip get")
+		out, err := r.run(c.Context, e, r.Out, bar)
+		bar.Finish()
+		if err != nil {
+			return err
+		}
+		return printAIPGet(c, r, out)
+	}, func(raw json.RawMessage) error {
+		var out aipGetOut
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return err
+		}
+		return printAIPGet(c, r, out)
+	})
+}
+
+func printAIPGet(c *cli.Context, r aipGetRequest, out aipGetOut) error {
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, out.Result)
+	}
+	fmt.Fprintf(c.App.Writer, "exported %d files of %s from %s to %s\n", out.Files, r.ID, out.Store, c.String("out"))
+	return nil
+}
+
+// run exports the AIP into the directory into (r.Out, or a job's staging
+// directory beside it; the result names --out as given), from the first store that
+// has it whole.
+func (r aipGetRequest) run(ctx context.Context, e *env, into string, progress preservation.Progress) (aipGetOut, error) {
+	var export func(ctx context.Context, st store.Store) (any, int, error)
+	o := pack.Options{Version: r.Version, AllVersions: r.AllVersions, Organization: r.Archive, Progress: progress}
+	switch r.Format {
+	case "files":
+		export = func(ctx context.Context, st store.Store) (any, int, error) {
+			n, err := aip.Export(ctx, st, r.ID, into)
+			if err != nil && !errors.Is(err, fs.ErrExist) {
+				os.RemoveAll(into) // made by this export: the next store starts afresh
+			}
+			return map[string]any{"dir": r.Shown, "files": n}, n, err
+		}
+	case "bagit", "eark":
+		export = func(ctx context.Context, st store.Store) (any, int, error) {
+			fn := pack.ExportBag
+			if r.Format == "eark" {
+				fn = pack.ExportEARK
+			}
+			res, err := fn(ctx, st, r.ID, into, o)
+			if err != nil {
+				return nil, 0, err
+			}
+			res.Dir = filepath.Clean(r.Shown)
+			return res, len(res.Files), nil
+		}
+	default:
+		return aipGetOut{}, fmt.Errorf("%w: --format %q: want files, bagit or eark", errUsage, r.Format)
 	}
 	var lastErr error
 	for _, st := range e.stores {
-		res, n, err := export(c.Context, st, id, c.String("out"))
+		res, n, err := export(ctx, st)
 		if err == nil {
-			if c.Bool("json") {
-				return writeJSON(c.App.Writer, res)
-			}
-			fmt.Fprintf(c.App.Writer, "exported %d files of %s from %s to %s\n", n, id, st, c.String("out"))
-			return nil
+			return aipGetOut{Result: res, Files: n, Store: st.String()}, nil
 		}
-		if errors.Is(err, fs.ErrNotExist) && o.Version != "" {
-			if _, herr := aip.ReadHead(c.Context, st, id); herr == nil {
-				return fmt.Errorf("%w: %v", errFailed, err) // the AIP is there, the version is not
+		if ctx.Err() != nil {
+			return aipGetOut{}, err
+		}
+		if errors.Is(err, fs.ErrNotExist) && r.Version != "" {
+			if _, herr := aip.ReadHead(ctx, st, r.ID); herr == nil {
+				return aipGetOut{}, fmt.Errorf("%w: %v", errFailed, err) // the AIP is there, the version is not
 			}
 		}
 		lastErr = err
 		e.cfg.Logger.Warn("export failed, trying next store", "store", st.String(), "err", err)
 	}
 	if errors.Is(lastErr, fs.ErrNotExist) || errors.Is(lastErr, aip.ErrIncomplete) {
-		return fmt.Errorf("%w: %s: %v", errFailed, id, lastErr)
+		return aipGetOut{}, fmt.Errorf("%w: %s: %v", errFailed, r.ID, lastErr)
 	}
-	return notFound(lastErr)
+	return aipGetOut{}, notFound(lastErr)
 }
 
 // validVersionName reports whether v names an OCFL version as magazin

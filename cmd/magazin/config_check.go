@@ -232,8 +232,9 @@ func flagValue(c *cli.Context, f cli.Flag) string {
 // reload applies what is safe to change while the daemon runs, from the
 // configuration file (settings given as flags or in the environment stay
 // as they are): the log level, the scheduled audits (every, rate,
-// repair; the audits stop and resume where the journal says), and the
-// list of agency inboxes (read again from the catalog).
+// repair; the audits stop and resume where the journal says), the hot
+// folders' poll interval and settle time, and the list of agency inboxes
+// (read again from the catalog).
 func reload(c *cli.Context, d *daemon, w *hotfolder.Watcher, audits *auditSettings, stopAudit *func(), ctx context.Context) error {
 	log := d.e.cfg.Logger
 	log.Info("reloading (SIGHUP)")
@@ -253,6 +254,21 @@ func reload(c *cli.Context, d *daemon, w *hotfolder.Watcher, audits *auditSettin
 			return fmt.Sprint(v)
 		}
 		return def
+	}
+	// Parse what can fail before anything changes.
+	poll, settle := w.Timing()
+	for _, f := range []struct {
+		name, def string
+		dst       *time.Duration
+	}{{"poll", "2s", &poll}, {"settle", "5s", &settle}} {
+		if fixedByArgs[f.name] {
+			continue
+		}
+		dur, err := time.ParseDuration(str(f.name, f.def))
+		if err != nil || dur <= 0 {
+			return fmt.Errorf("%s: want a duration above 0, e.g. %s", f.name, f.def)
+		}
+		*f.dst = dur
 	}
 	if !flagFromArgsOrEnv(c, "log-level") {
 		var lvl slog.Level
@@ -293,6 +309,10 @@ func reload(c *cli.Context, d *daemon, w *hotfolder.Watcher, audits *auditSettin
 		*audits, *stopAudit = next, stop
 		d.setAudit(d.auditOptions(next))
 		log.Info("audit schedule changed", "every", next.Every, "rate", next.Rate, "repair", next.Repair)
+	}
+	if i, s := w.Timing(); i != poll || s != settle {
+		w.SetTiming(poll, settle)
+		log.Info("hot folder timing changed", "poll", poll, "settle", settle)
 	}
 	inboxes, err := agencyInboxes(ctx, d.e)
 	if err != nil {

@@ -22,11 +22,13 @@ import (
 
 	"github.com/magazin-archiv/magazin/ingest"
 	"github.com/magazin-archiv/magazin/ingest/aussonderung"
+	"github.com/magazin-archiv/magazin/ingest/hotfolder"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
 	"github.com/magazin-archiv/magazin/preservation/jobs"
 	"github.com/magazin-archiv/magazin/preservation/journal"
+	"github.com/magazin-archiv/magazin/preservation/pack"
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
@@ -82,6 +84,8 @@ type daemon struct {
 	dlg     *aussonderung.Service
 	in      *ingest.Ingester
 	health  *health
+	// watcher watches the agencies' inboxes (set when the hot folders start).
+	watcher *hotfolder.Watcher
 
 	mu    sync.Mutex
 	audit fixity.Options // template of queued audits
@@ -118,6 +122,9 @@ func newDaemon(c *cli.Context, e *env, m *metrics) (*daemon, error) {
 	q.Handlers[jobs.KindXdomea] = d.xdomeaJob
 	q.Handlers[jobs.KindIngest] = d.ingestJob
 	q.Handlers[jobs.KindAudit] = d.auditJob
+	q.Handlers[jobs.KindMigration] = d.verbJob
+	q.Handlers[jobs.KindExport] = d.verbJob
+	pack.SoftwareVersion = version
 	d.q = q
 	return d, nil
 }
@@ -365,10 +372,13 @@ func looksXdomea(name string) bool {
 // adminHandler serves the job queue to `magazin jobs` and operators:
 //
 //	GET  /admin/api/jobs[?state=&kind=&agency=]   list
-//	GET  /admin/api/jobs/{id}                      show
+//	GET  /admin/api/jobs/{id}[?wait=20s]           show (with wait: once it has ended, or when the wait is over)
 //	POST /admin/api/jobs/{id}/cancel               cancel
 //	POST /admin/api/jobs/{id}/retry                retry
 //	POST /admin/api/jobs {"kind":"audit","params":{"repair":"true"}}  queue an audit
+//	POST /admin/api/jobs {"kind":"migration"|"export","params":{"verb":..,"request":..}}  queue a verb (verbjobs.go)
+//	GET  /admin/api/agencies                       list the agencies
+//	POST /admin/api/agencies {"id","name","bestand","dir"}  add or change an agency
 //	POST /admin/api/agencies/{id}/tokens          issue an upload token
 //	DELETE /admin/api/agencies/{id}/tokens        revoke the agency's tokens
 //
@@ -389,7 +399,23 @@ func (d *daemon) adminHandler() http.Handler {
 		writeJSONStatus(w, http.StatusOK, js)
 	})
 	mux.HandleFunc("GET /admin/api/jobs/{id}", func(w http.ResponseWriter, r *http.Request) {
-		j, err := d.q.Get(r.Context(), r.PathValue("id"))
+		var j *jobs.Job
+		var err error
+		if ws := r.URL.Query().Get("wait"); ws != "" {
+			wait, perr := time.ParseDuration(ws)
+			if perr != nil || wait <= 0 || wait > time.Minute {
+				writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": "wait: want a duration up to 1m, e.g. 20s"})
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), wait)
+			j, err = d.q.Wait(ctx, r.PathValue("id"))
+			cancel()
+			if j != nil {
+				err = nil // the wait is over (or the daemon stops): the job as it stands
+			}
+		} else {
+			j, err = d.q.Get(r.Context(), r.PathValue("id"))
+		}
 		if err != nil {
 			adminError(w, err)
 			return
@@ -413,6 +439,41 @@ func (d *daemon) adminHandler() http.Handler {
 			return
 		}
 		writeJSONStatus(w, http.StatusOK, j)
+	})
+	mux.HandleFunc("GET /admin/api/agencies", func(w http.ResponseWriter, r *http.Request) {
+		as, err := d.e.cat.Agencies(r.Context())
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		if as == nil {
+			as = []catalog.Agency{}
+		}
+		writeJSONStatus(w, http.StatusOK, as)
+	})
+	mux.HandleFunc("POST /admin/api/agencies", func(w http.ResponseWriter, r *http.Request) {
+		var req agencyRequest
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		a, err := req.add(r.Context(), d.e, d.journal)
+		if err != nil {
+			adminError(w, err)
+			return
+		}
+		// The new inbox is watched at once, without a reload.
+		if d.watcher != nil {
+			if inboxes, err := agencyInboxes(r.Context(), d.e); err == nil {
+				d.watcher.SetInboxes(inboxes)
+			} else {
+				d.e.cfg.Logger.Error("agency added, but the inboxes were not read again (send SIGHUP)", "agency", a.ID, "err", err)
+			}
+		}
+		d.e.cfg.Logger.Info("agency added", "agency", a.ID, "bestand", a.Bestand, "dir", a.Dir)
+		writeJSONStatus(w, http.StatusOK, a)
 	})
 	mux.HandleFunc("POST /admin/api/agencies/{id}/tokens", func(w http.ResponseWriter, r *http.Request) {
 		tok, err := issueToken(r.Context(), d.e.cat, r.PathValue("id"))
@@ -439,11 +500,20 @@ func (d *daemon) adminHandler() http.Handler {
 			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 			return
 		}
-		if req.Kind != jobs.KindAudit {
-			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": "only audit jobs can be queued here; transfers come through hot folders and the upload API"})
+		job := jobs.Job{Kind: req.Kind, Source: "admin", Params: req.Params}
+		switch req.Kind {
+		case jobs.KindAudit:
+		case jobs.KindMigration, jobs.KindExport:
+			if err := checkVerbJob(req.Kind, req.Params); err != nil {
+				writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return
+			}
+			job.Source, job.Name = "cli", verbJobName(req.Params)
+		default:
+			writeJSONStatus(w, http.StatusBadRequest, map[string]string{"error": "only audit, migration and export jobs can be queued here; transfers come through hot folders and the upload API"})
 			return
 		}
-		j, _, err := d.q.Enqueue(r.Context(), jobs.Job{Kind: req.Kind, Source: "admin", Params: req.Params}, "")
+		j, _, err := d.q.Enqueue(r.Context(), job, "")
 		if err != nil {
 			adminError(w, err)
 			return
@@ -456,6 +526,10 @@ func (d *daemon) adminHandler() http.Handler {
 func adminError(w http.ResponseWriter, err error) {
 	code := http.StatusInternalServerError
 	switch {
+	case errors.Is(err, errUsage):
+		code = http.StatusBadRequest
+	case errors.Is(err, errFailed):
+		code = http.StatusUnprocessableEntity
 	case errors.Is(err, fs.ErrNotExist):
 		code = http.StatusNotFound
 	case errors.Is(err, jobs.ErrState):
@@ -550,7 +624,8 @@ func (e *adminErr) Error() string {
 }
 
 func (e *adminErr) Is(target error) bool {
-	return e.code == http.StatusNotFound && target == fs.ErrNotExist || e.code == http.StatusConflict && target == jobs.ErrState
+	return e.code == http.StatusNotFound && target == fs.ErrNotExist || e.code == http.StatusConflict && target == jobs.ErrState ||
+		e.code == http.StatusBadRequest && target == errUsage || e.code == http.StatusUnprocessableEntity && target == errFailed
 }
 
 func (a *adminClient) do(ctx context.Context, method, path string, body, out any) error {
@@ -663,16 +738,26 @@ func withJobs(c *cli.Context, remote func(*adminClient) error, direct func(*jobs
 	return withDaemon(c, remote, func(cat *catalog.Catalog) error { return direct(jobs.New(cat)) })
 }
 
-// withDaemon runs remote against a running daemon's admin API, else direct
-// against the catalog (which the daemon would hold).
-func withDaemon(c *cli.Context, remote func(*adminClient) error, direct func(*catalog.Catalog) error) error {
+// onDaemon runs remote against a running daemon's admin API; errNoDaemon
+// when none answers.
+func onDaemon(c *cli.Context, remote func(*adminClient) error) error {
 	data, err := filepath.Abs(c.String("data"))
 	if err != nil {
 		return fmt.Errorf("%w: --data: %v", errUsage, err)
 	}
-	err = remote(newAdminClient(adminAddress(c, data)))
+	return remote(newAdminClient(adminAddress(c, data)))
+}
+
+// withDaemon runs remote against a running daemon's admin API, else direct
+// against the catalog (which the daemon would hold).
+func withDaemon(c *cli.Context, remote func(*adminClient) error, direct func(*catalog.Catalog) error) error {
+	err := onDaemon(c, remote)
 	if !errors.Is(err, errNoDaemon) {
 		return err
+	}
+	data, err := filepath.Abs(c.String("data"))
+	if err != nil {
+		return fmt.Errorf("%w: --data: %v", errUsage, err)
 	}
 	cat, err := catalog.Open(catalog.DefaultDir(data), nil)
 	if err != nil {

@@ -150,6 +150,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		stopQueue()
 		return err
 	}
+	d.watcher = watcher // before the admin API serves: an agency added through it is watched at once
 	stopAudit, err := startAudits(qctx, d, audits)
 	if err != nil {
 		stopHot()
@@ -170,7 +171,11 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 	admin.HandleFunc("GET /healthz", d.health.healthz)
 	admin.HandleFunc("GET /readyz", d.health.readyz)
 	admin.Handle("GET /metrics", m.handler())
-	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second}
+	// Requests waiting for a job (?wait=) end when the queue has stopped,
+	// so that they do not hold up the admin listener's shutdown.
+	adminCtx, endAdminWaits := context.WithCancel(context.WithoutCancel(c.Context))
+	defer endAdminWaits()
+	adminSrv := &http.Server{Handler: admin, ReadHeaderTimeout: 10 * time.Second, BaseContext: func(net.Listener) context.Context { return adminCtx }}
 
 	fmt.Fprintf(c.App.Writer, "magazin serving on http://%s/ (admin API on %s)\n", ln.Addr(), adminAddr)
 	e.cfg.Logger.Info("serving", "addr", ln.Addr().String(), "admin", adminAddr)
@@ -208,6 +213,7 @@ loop:
 		errs = append(errs, err)
 	}
 	<-queueDone
+	endAdminWaits()
 	if err := adminSrv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,54 +78,95 @@ func agencyCommand() *cli.Command {
 		Subcommands: []*cli.Command{
 			{Name: "add", Usage: "add or change an agency", ArgsUsage: "BEHOERDENKENNUNG",
 				Flags: []cli.Flag{&cli.StringFlag{Name: "name", Required: true}, &cli.StringFlag{Name: "bestand", Required: true, Usage: "Bestand id or Signatur"},
-					&cli.StringFlag{Name: "dir", Usage: "the agency's transfer directory (hot folder) with inbox/ and outbox/"}},
+					&cli.StringFlag{Name: "dir", Usage: "the agency's transfer directory (hot folder) with inbox/ and outbox/"}, adminAddrFlag()},
+				Description: "With `magazin serve` running it asks the daemon through its admin API (which makes the directories and watches the new inbox at once), else it writes the catalog directly.",
+				Action:      agencyAdd},
+			{Name: "list", Usage: "list agencies", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}, adminAddrFlag()},
 				Action: func(c *cli.Context) error {
-					if c.NArg() != 1 {
-						return fmt.Errorf("%w: agency add needs the Behördenkennung", errUsage)
-					}
-					return withArchive(c, func(e *env, j *journal.Journal) error {
-						b, err := e.cat.ResolveUnit(c.Context, c.String("bestand"))
-						if err != nil {
-							return usageOrFailed(err)
-						}
-						if b.Level != preservation.LevelBestand {
-							return fmt.Errorf("%w: %s is a %s, not a Bestand", errUsage, c.String("bestand"), b.Level)
-						}
-						dir := c.String("dir")
-						if dir != "" {
-							if dir, err = filepath.Abs(dir); err != nil {
-								return fmt.Errorf("%w: --dir: %v", errUsage, err)
-							}
-							for _, sub := range []string{"inbox", "outbox"} {
-								if err := os.MkdirAll(filepath.Join(dir, sub), 0o750); err != nil {
-									return fmt.Errorf("%w: --dir: %v", errUsage, err)
-								}
-							}
-						}
-						return e.cat.Commit(c.Context, j, catalog.AgencyEntry(catalog.Agency{ID: c.Args().First(), Name: c.String("name"), Bestand: b.ID, Dir: dir}))
-					})
-				}},
-			{Name: "list", Usage: "list agencies", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}},
-				Action: func(c *cli.Context) error {
-					return withArchive(c, func(e *env, _ *journal.Journal) error {
-						as, err := e.cat.Agencies(c.Context)
-						if err != nil {
+					var as []catalog.Agency
+					err := withDaemon(c, func(a *adminClient) error { return a.do(c.Context, http.MethodGet, "/admin/api/agencies", nil, &as) },
+						func(cat *catalog.Catalog) (err error) {
+							as, err = cat.Agencies(c.Context)
 							return err
+						})
+					if err != nil {
+						return err
+					}
+					if c.Bool("json") {
+						if as == nil {
+							as = []catalog.Agency{}
 						}
-						if c.Bool("json") {
-							if as == nil {
-								as = []catalog.Agency{}
-							}
-							return writeJSON(c.App.Writer, as)
-						}
-						for _, a := range as {
-							fmt.Fprintf(c.App.Writer, "%s\t%s\t%s\n", a.ID, a.Name, a.Bestand)
-						}
-						return nil
-					})
+						return writeJSON(c.App.Writer, as)
+					}
+					for _, a := range as {
+						fmt.Fprintf(c.App.Writer, "%s\t%s\t%s\n", a.ID, a.Name, a.Bestand)
+					}
+					return nil
 				}},
 		},
 	}
+}
+
+// agencyRequest adds or changes an agency, from `magazin agency add` or
+// through the daemon's admin API.
+type agencyRequest struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Bestand string `json:"bestand"`
+	// Dir is the absolute path of the transfer directory, if any.
+	Dir string `json:"dir,omitempty"`
+}
+
+// add resolves the Bestand, makes the transfer directory's inbox/ and
+// outbox/ and journals the agency.
+func (r agencyRequest) add(ctx context.Context, e *env, j *journal.Journal) (*catalog.Agency, error) {
+	if r.ID == "" || r.Name == "" || r.Bestand == "" {
+		return nil, fmt.Errorf("%w: an agency needs its Behördenkennung, a name and a Bestand", errUsage)
+	}
+	b, err := e.cat.ResolveUnit(ctx, r.Bestand)
+	if err != nil {
+		return nil, usageOrFailed(err)
+	}
+	if b.Level != preservation.LevelBestand {
+		return nil, fmt.Errorf("%w: %s is a %s, not a Bestand", errUsage, r.Bestand, b.Level)
+	}
+	if r.Dir != "" {
+		if !filepath.IsAbs(r.Dir) {
+			return nil, fmt.Errorf("%w: --dir %s: want an absolute path", errUsage, r.Dir)
+		}
+		for _, sub := range []string{"inbox", "outbox"} {
+			if err := os.MkdirAll(filepath.Join(r.Dir, sub), 0o750); err != nil {
+				return nil, fmt.Errorf("%w: --dir: %v", errUsage, err)
+			}
+		}
+	}
+	a := catalog.Agency{ID: r.ID, Name: r.Name, Bestand: b.ID, Dir: r.Dir}
+	if err := e.cat.Commit(ctx, j, catalog.AgencyEntry(a)); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func agencyAdd(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return fmt.Errorf("%w: agency add needs the Behördenkennung", errUsage)
+	}
+	r := agencyRequest{ID: c.Args().First(), Name: c.String("name"), Bestand: c.String("bestand")}
+	if dir := c.String("dir"); dir != "" {
+		var err error
+		if r.Dir, err = filepath.Abs(dir); err != nil {
+			return fmt.Errorf("%w: --dir: %v", errUsage, err)
+		}
+	}
+	var a catalog.Agency
+	err := onDaemon(c, func(ac *adminClient) error { return ac.do(c.Context, http.MethodPost, "/admin/api/agencies", r, &a) })
+	if errors.Is(err, errNoDaemon) {
+		return withArchive(c, func(e *env, j *journal.Journal) error {
+			_, err := r.add(c.Context, e, j)
+			return err
+		})
+	}
+	return err
 }
 
 func unitCommand() *cli.Command {

@@ -19,6 +19,10 @@
 //     the claimed file away when done.
 //   - The package deletes nothing but markers; the handler decides what
 //     happens to a claimed file.
+//   - SetInboxes and SetTiming change the inboxes and the poll interval
+//     and settle time while Run runs (a reload): a new interval takes
+//     effect at once (the next poll follows it, counted from the change),
+//     a new settle time at the next poll.
 package hotfolder
 
 import (
@@ -57,8 +61,9 @@ type Watcher struct {
 	Log      *slog.Logger
 	Now      func() time.Time
 
-	mu   sync.Mutex
-	seen map[string]observation
+	mu     sync.Mutex
+	seen   map[string]observation
+	retime chan struct{} // SetTiming tells Run
 }
 
 type observation struct {
@@ -70,13 +75,12 @@ type observation struct {
 // Run polls until ctx is done, after handing over files left claimed by an
 // earlier run.
 func (w *Watcher) Run(ctx context.Context) error {
-	if w.Interval <= 0 {
-		w.Interval = 2 * time.Second
-	}
 	if err := w.Recover(ctx); err != nil {
 		return err
 	}
-	t := time.NewTicker(w.Interval)
+	retime := w.retimed()
+	interval, _ := w.Timing()
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		if err := w.Poll(ctx); err != nil && ctx.Err() == nil {
@@ -85,9 +89,49 @@ func (w *Watcher) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-retime:
+			interval, _ = w.Timing()
+			t.Reset(interval)
 		case <-t.C:
 		}
 	}
+}
+
+func (w *Watcher) retimed() chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.retime == nil {
+		w.retime = make(chan struct{}, 1)
+	}
+	return w.retime
+}
+
+// SetTiming changes the poll interval and the settle time (a reload; zero
+// or less means the default). Safe while Run runs.
+func (w *Watcher) SetTiming(interval, settle time.Duration) {
+	ch := w.retimed()
+	w.mu.Lock()
+	w.Interval, w.Settle = interval, settle
+	w.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Timing returns the poll interval and the settle time in force, with
+// the defaults filled in.
+func (w *Watcher) Timing() (interval, settle time.Duration) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	interval, settle = w.Interval, w.Settle
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	if settle <= 0 {
+		settle = 5 * time.Second
+	}
+	return interval, settle
 }
 
 // SetInboxes replaces the watched inboxes (a reload); files already
@@ -137,10 +181,7 @@ func (w *Watcher) Recover(ctx context.Context) error {
 // settled.
 func (w *Watcher) Poll(ctx context.Context) error {
 	now := w.now()
-	settle := w.Settle
-	if settle <= 0 {
-		settle = 5 * time.Second
-	}
+	_, settle := w.Timing()
 	w.mu.Lock()
 	if w.seen == nil {
 		w.seen = map[string]observation{}

@@ -108,3 +108,42 @@ func TestMarkerFileCompletes(t *testing.T) {
 		t.Errorf("unmarked file taken before it settled: %v", rec.files)
 	}
 }
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.files)
+}
+
+// SetTiming while Run runs: with an hour's interval and an hour's settle
+// time a file waits; a reload to milliseconds takes it at once.
+func TestSetTimingWhileRunning(t *testing.T) {
+	dir := t.TempDir()
+	in := Inbox{Agency: "LRA", Dir: filepath.Join(dir, "inbox"), Claim: filepath.Join(dir, "claimed")}
+	os.MkdirAll(in.Dir, 0o755)
+	rec := &recorder{}
+	w := &Watcher{Inboxes: []Inbox{in}, Interval: time.Hour, Settle: time.Hour, Handle: rec.handle}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	time.Sleep(50 * time.Millisecond) // the first poll has run
+	os.WriteFile(filepath.Join(in.Dir, "a_0503.zip"), []byte("a"), 0o644)
+	time.Sleep(100 * time.Millisecond)
+	if rec.count() != 0 {
+		t.Fatal("a file was taken before the hourly poll")
+	}
+	w.SetTiming(5*time.Millisecond, 20*time.Millisecond)
+	if i, s := w.Timing(); i != 5*time.Millisecond || s != 20*time.Millisecond {
+		t.Errorf("Timing = %v, %v", i, s)
+	}
+	for deadline := time.Now().Add(5 * time.Second); rec.count() == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the new interval and settle time were not applied")
+		}
+	}
+	w.SetTiming(0, 0)
+	if i, s := w.Timing(); i != 2*time.Second || s != 5*time.Second {
+		t.Errorf("defaults: Timing = %v, %v", i, s)
+	}
+}

@@ -23,6 +23,10 @@
 //     not failed.
 //   - A handler error is retried up to MaxAttempts (default 3) with a
 //     growing pause; an error wrapped with Permanent fails the job at once.
+//     A result the handler returns with its error is kept as the job's
+//     Result all the same (what it did before it failed, a report).
+//   - Wait blocks until a job has ended (done, failed or cancelled): a
+//     client that submitted a job can wait for its result.
 //
 // The package does no I/O of its own beyond the Records it is given and
 // never prints: it logs to a *slog.Logger and reports transitions through
@@ -173,12 +177,16 @@ type Queue struct {
 	running  map[string]context.CancelFunc
 	perKind  map[Kind]int
 	wake     chan struct{}
+
+	// changed is closed (and replaced) at every state change, for Wait.
+	wmu     sync.Mutex
+	changed chan struct{}
 }
 
 // New returns a queue kept in rec.
 func New(rec Records) *Queue {
 	return &Queue{rec: rec, Handlers: map[Kind]Handler{}, Limits: map[Kind]int{}, running: map[string]context.CancelFunc{},
-		perKind: map[Kind]int{}, wake: make(chan struct{}, 1), stopping: make(chan struct{})}
+		perKind: map[Kind]int{}, wake: make(chan struct{}, 1), stopping: make(chan struct{}), changed: make(chan struct{})}
 }
 
 // Permanent marks err as not worth retrying.
@@ -590,13 +598,15 @@ func (q *Queue) execute(ctx context.Context, h Handler, j Job) {
 	}
 	now := q.now()
 	cur.Updated = now
+	if res != nil {
+		if b, merr := json.Marshal(res); merr == nil {
+			cur.Result = b
+		} else {
+			log.Error("job result cannot be kept", "err", merr)
+		}
+	}
 	switch {
 	case err == nil:
-		if res != nil {
-			if b, merr := json.Marshal(res); merr == nil {
-				cur.Result = b
-			}
-		}
 		cur.State, cur.Finished, cur.LastError = Done, now, ""
 		log.Info("job done")
 	case cur.CancelRequested:
@@ -659,8 +669,43 @@ func (q *Queue) poke() {
 }
 
 func (q *Queue) observe(j Job, from State) {
+	q.wmu.Lock()
+	close(q.changed)
+	q.changed = make(chan struct{})
+	q.wmu.Unlock()
 	if q.Observe != nil {
 		q.Observe(j, from)
+	}
+}
+
+// Wait returns the job with id once it has ended (done, failed or
+// cancelled), or the job as it stands when ctx ends (with ctx's error). A
+// job that is not there is ErrNotFound.
+func (q *Queue) Wait(ctx context.Context, id string) (*Job, error) {
+	poll := q.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	for {
+		q.wmu.Lock()
+		changed := q.changed
+		q.wmu.Unlock()
+		j, err := q.Get(context.WithoutCancel(ctx), id)
+		if err != nil {
+			return nil, err
+		}
+		if j.Terminal() {
+			return j, nil
+		}
+		t := time.NewTimer(poll) // a change made by another Queue on the same records
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return j, ctx.Err()
+		case <-changed:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 

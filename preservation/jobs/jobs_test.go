@@ -272,3 +272,84 @@ func TestShutdownCheckpoints(t *testing.T) {
 		t.Errorf("interrupted job: %+v", got)
 	}
 }
+
+// Wait returns a job once it has ended, with the result the handler gave
+// even when it failed; a cancelled job ends Wait too; a context that ends
+// first returns the job as it stands.
+func TestWaitAndResultOfAFailure(t *testing.T) {
+	ctx := context.Background()
+	c := openCatalog(t, "")
+	defer c.Close()
+	q := jobs.New(c)
+	q.Poll = time.Hour // Wait and Run must be woken by the changes, not by polling
+	release := make(chan struct{})
+	q.Handlers[jobs.KindExport] = func(ctx context.Context, t *jobs.Task) (any, error) {
+		switch t.Job().Name {
+		case "no":
+			return map[string]int{"code": 1}, jobs.Permanent(errors.New("the unit is closed"))
+		case "block":
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return map[string]int{"files": 3}, nil
+	}
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go q.Run(rctx)
+
+	no, _, _ := q.Enqueue(ctx, jobs.Job{Kind: jobs.KindExport, Name: "no"}, "")
+	got, err := q.Wait(ctx, no.ID)
+	if err != nil || got.State != jobs.Failed || got.LastError != "the unit is closed" || string(got.Result) != `{"code":1}` {
+		t.Fatalf("failed job: %v %+v %s", err, got, got.Result)
+	}
+
+	blocked, _, _ := q.Enqueue(ctx, jobs.Job{Kind: jobs.KindExport, Name: "block"}, "")
+	waitState(t, q, blocked.ID, jobs.Running)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	got, err = q.Wait(short, blocked.ID)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || got.State != jobs.Running {
+		t.Fatalf("Wait with a short context: %v %+v", err, got)
+	}
+	done := make(chan *jobs.Job)
+	go func() {
+		j, err := q.Wait(ctx, blocked.ID)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- j
+	}()
+	close(release)
+	select {
+	case j := <-done:
+		if j.State != jobs.Done || string(j.Result) != `{"files":3}` {
+			t.Errorf("done job: %+v %s", j, j.Result)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait was not woken when the job ended")
+	}
+
+	queued, _, _ := q.Enqueue(ctx, jobs.Job{Kind: jobs.KindMigration}, "") // no handler: it waits
+	go func() {
+		j, _ := q.Wait(ctx, queued.ID)
+		done <- j
+	}()
+	time.Sleep(20 * time.Millisecond)
+	if _, err := q.Cancel(ctx, queued.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case j := <-done:
+		if j.State != jobs.Cancelled {
+			t.Errorf("cancelled job: %+v", j)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait was not woken by a cancel")
+	}
+	if _, err := q.Wait(ctx, "nope"); !errors.Is(err, jobs.ErrNotFound) {
+		t.Errorf("Wait for an unknown job: %v", err)
+	}
+}
