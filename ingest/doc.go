@@ -6,7 +6,9 @@
 //
 // Contract:
 //   - A rejected submission gets coded problems and is kept in quarantine
-//     (data dir "quarantine/<job>/"); nothing is written to any store.
+//     (data dir "quarantine/<job>/", written by ingest/quarantine.Keep);
+//     nothing is written to any store. A quarantined copy being retried
+//     (Options.NoQuarantine) makes no new entry.
 //   - Nothing is written outside the data dir's staging and quarantine
 //     areas before the AIP goes to the stores.
 //   - An AIP becomes visible (catalog, index) only after every store holds

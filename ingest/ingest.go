@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/magazin-archiv/magazin/ingest/formatcheck"
 	"github.com/magazin-archiv/magazin/ingest/identify"
+	"github.com/magazin-archiv/magazin/ingest/quarantine"
 	"github.com/magazin-archiv/magazin/ingest/scan"
 	"github.com/magazin-archiv/magazin/ingest/unpack"
 	"github.com/magazin-archiv/magazin/preservation"
@@ -175,8 +175,11 @@ func (in *Ingester) Profiles() []string {
 
 // prepared is a submission read and checked, before anything is stored.
 type prepared struct {
-	job      string
-	src      string
+	job string
+	src string
+	// name is the submission's name (the base name of src, unless it is
+	// a copy: Options.Name).
+	name     string
 	root     string
 	staging  string
 	unpacked bool
@@ -207,7 +210,7 @@ type scanned struct {
 // Validate checks a submission without side effects beyond a temporary
 // staging directory, which it removes.
 func (in *Ingester) Validate(ctx context.Context, path, profile string, progress preservation.Progress) (string, preservation.Problems, error) {
-	p, err := in.prepare(ctx, path, profile, nil, progress)
+	p, err := in.prepare(ctx, path, "", profile, nil, progress)
 	if p != nil {
 		defer os.RemoveAll(p.staging)
 	}
@@ -234,6 +237,12 @@ type Options struct {
 	// Check, when set, adds findings about the read transfer that need
 	// context the profile lacks (e.g. the appraisal of its process).
 	Check CheckFunc
+	// NoQuarantine: the submission is a quarantined copy being retried
+	// (ingest/quarantine); a rejection makes no new quarantine entry.
+	NoQuarantine bool
+	// Name is the submission's name when path is a copy of it (a
+	// quarantine retry); default: the base name of path.
+	Name string
 }
 
 // CheckFunc checks a transfer after its profile has read it.
@@ -242,7 +251,7 @@ type CheckFunc func(ctx context.Context, t *profiles.Transfer) preservation.Prob
 // Ingest ingests the submission at path (a directory or a ZIP file). A rejected submission returns an
 // error matching *preservation.RejectedError.
 func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progress preservation.Progress) (*Result, error) {
-	p, err := in.prepare(ctx, path, opts.Profile, opts.Check, progress)
+	p, err := in.prepare(ctx, path, opts.Name, opts.Profile, opts.Check, progress)
 	if p != nil {
 		defer os.RemoveAll(p.staging)
 	}
@@ -250,7 +259,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		return nil, err
 	}
 	if p.problems.HasErrors() {
-		return nil, in.reject(p)
+		return nil, in.reject(p, opts.NoQuarantine)
 	}
 	bestand, err := in.resolveBestand(ctx, p.transfer, opts.Bestand)
 	if err != nil {
@@ -385,7 +394,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 	return res, nil
 }
 
-func (in *Ingester) prepare(ctx context.Context, src, profile string, check CheckFunc, progress preservation.Progress) (*prepared, error) {
+func (in *Ingester) prepare(ctx context.Context, src, name, profile string, check CheckFunc, progress preservation.Progress) (*prepared, error) {
 	if progress == nil {
 		progress = preservation.NoProgress{}
 	}
@@ -393,7 +402,10 @@ func (in *Ingester) prepare(ctx context.Context, src, profile string, check Chec
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{job: job, src: src, staging: filepath.Join(in.cfg.DataDir, "staging", job)}
+	if name == "" {
+		name = filepath.Base(src)
+	}
+	p := &prepared{job: job, src: src, name: name, staging: filepath.Join(in.cfg.DataDir, "staging", job)}
 	if err := os.MkdirAll(p.staging, 0o750); err != nil {
 		return nil, fmt.Errorf("ingest: staging: %w", err)
 	}
@@ -441,7 +453,7 @@ func (in *Ingester) prepare(ctx context.Context, src, profile string, check Chec
 		return p, fmt.Errorf("ingest: read %s package: %w", prof.Name(), err)
 	}
 	if t.Title == "" {
-		t.Title = strings.TrimSuffix(filepath.Base(src), filepath.Ext(src))
+		t.Title = strings.TrimSuffix(name, filepath.Ext(name))
 	}
 	p.transfer = t
 	p.problems = append(p.problems, t.Problems...)
@@ -736,7 +748,7 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 	t := p.transfer
 	top := g.units[0]
 	a := &preservation.AIP{ID: preservation.AIPID("urn:uuid:" + id), Version: 1, Created: in.now().UTC().Truncate(time.Second),
-		Title: top.Title, Profile: t.Profile, Fingerprint: g.fingerprint(), Submission: filepath.Base(p.src), Description: t.Description}
+		Title: top.Title, Profile: t.Profile, Fingerprint: g.fingerprint(), Submission: p.name, Description: t.Description}
 	if a.Title == "" {
 		a.Title = t.Title
 	}
@@ -775,7 +787,7 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 	events := in.fileEvents(p, a, g.files)
 	for _, ev := range []preservation.Event{
 		in.event(preservation.EventPackageCreation, "OCFL 1.1 object with METS and PREMIS created", preservation.OutcomeSuccess, ""),
-		in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", filepath.Base(p.src), t.Profile),
+		in.event(preservation.EventIngestion, fmt.Sprintf("ingested from %s (%s profile)", p.name, t.Profile),
 			preservation.OutcomeSuccess, problemSummary(p.problems)),
 	} {
 		ev.Agents = []string{"magazin"}
@@ -783,7 +795,7 @@ func (in *Ingester) build(p *prepared, g group) (*preservation.AIP, *aip.Object,
 	}
 	a.Events = events
 	obj, err := aip.New(aip.Package{AIP: a, Payload: payload, Submission: sub, User: in.cfg.User,
-		Message: fmt.Sprintf("Ingest of %s", filepath.Base(p.src))})
+		Message: fmt.Sprintf("Ingest of %s", p.name)})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -795,80 +807,29 @@ func (in *Ingester) event(typ, detail, outcome, outcomeDetail string) preservati
 	return preservation.Event{ID: id, Type: typ, DateTime: in.now().UTC().Truncate(time.Second), Detail: detail, Outcome: outcome, OutcomeDetail: outcomeDetail}
 }
 
-// reject keeps the submission in quarantine with a report.
-func (in *Ingester) reject(p *prepared) error {
-	qdir := filepath.Join(in.cfg.DataDir, "quarantine", p.job)
-	if err := os.MkdirAll(qdir, 0o750); err != nil {
-		return fmt.Errorf("ingest: quarantine: %w", err)
+// reject keeps the submission in quarantine with a report (unless the
+// submission is a quarantined copy being retried: noQuarantine).
+func (in *Ingester) reject(p *prepared, noQuarantine bool) error {
+	if noQuarantine {
+		in.log.Info("quarantined submission rejected again", "submission", p.src, "problems", len(p.problems))
+		return &preservation.RejectedError{Problems: p.problems}
 	}
-	report := struct {
-		Job        string                `json:"job"`
-		Submission string                `json:"submission"`
-		Time       time.Time             `json:"time"`
-		Problems   preservation.Problems `json:"problems"`
-	}{p.job, p.src, in.now().UTC(), p.problems}
-	b, _ := json.MarshalIndent(report, "", "  ")
-	if err := os.WriteFile(filepath.Join(qdir, "report.json"), b, 0o640); err != nil {
-		return fmt.Errorf("ingest: quarantine report: %w", err)
+	r := quarantine.Report{Job: p.job, Submission: p.src, Time: in.now().UTC(), Problems: p.problems}
+	if t := p.transfer; t != nil {
+		r.Profile = t.Profile
+		if t.Message != nil {
+			r.Agency = t.Message.Sender
+		}
 	}
-	if err := copySubmission(p.src, filepath.Join(qdir, "submission")); err != nil {
+	qdir, err := quarantine.Keep(in.cfg.DataDir, r, p.src)
+	switch {
+	case errors.Is(err, quarantine.ErrIncompleteCopy):
 		in.log.Warn("quarantine copy incomplete", "job", p.job, "err", err)
+	case err != nil:
+		return fmt.Errorf("ingest: %w", err)
 	}
 	in.log.Info("submission rejected", "submission", p.src, "quarantine", qdir, "problems", len(p.problems))
 	return &preservation.RejectedError{Problems: p.problems, Quarantine: qdir}
-}
-
-// copySubmission copies a file or a directory tree (regular files only)
-// into dst.
-func copySubmission(src, dst string) error {
-	fi, err := os.Lstat(src)
-	if err != nil {
-		return err
-	}
-	if !fi.IsDir() {
-		if err := os.MkdirAll(dst, 0o750); err != nil {
-			return err
-		}
-		return copyFile(src, filepath.Join(dst, filepath.Base(src)))
-	}
-	var firstErr error
-	filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			return nil
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o750)
-		case d.Type().IsRegular():
-			if err := copyFile(path, target); err != nil && firstErr == nil {
-				firstErr = err
-			}
-		}
-		return nil
-	})
-	return firstErr
-}
-
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // singleDir descends into dir when it holds exactly one directory and

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -258,7 +257,7 @@ func (in *Ingester) revision(p *prepared, g group, cur *preservation.AIP, h *aip
 	scratch := &preservation.AIP{}
 	evs := in.fileEvents(p, scratch, files)
 	next.Agents, evs = mergeAgents(cur.Agents, scratch.Agents, evs)
-	delivery := filepath.Base(p.src)
+	delivery := p.name
 	detail := fmt.Sprintf("%s: re-digitisation of %s from %s (Modus %s): %d pages added, %d replaced, %d removed; the earlier images stay in v%d",
 		EventDetailRescan, unit.Signatur, delivery, mode, len(rs.Added), len(rs.Replaced), len(rs.Removed), cur.Version)
 	ing := in.event(preservation.EventIngestion, detail, preservation.OutcomeSuccess, problemSummary(p.problems))
