@@ -50,7 +50,7 @@ func newApp() *cli.App {
 			agencyCommands(), unitCommand(), describeCommand(), closureCommands(), searchCommand(), xdomeaCommand(), appraiseCommand(),
 			importCommand(), exportCommand(),
 			migrateCommand(), disposeCommand(), userCommand(),
-			jobsCommand(), configCommand(),
+			jobsCommand(), configCommand(), quarantineCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // main maps errors to exit codes
 		// Names like "Müller, Hans" must stay whole.

@@ -17,6 +17,7 @@
 //     (the daemon's jobs use it, so a resumed job sends no reply twice).
 //   - A rejected transfer is still answered with a 0506 naming the failed
 //     objects where the version allows it and the message could be read.
+//   - A transfer retried from quarantine (Retransfer) sends no reply.
 package aussonderung
 
 import (
@@ -115,7 +116,7 @@ func (s *Service) Receive(ctx context.Context, path, replyDir string) (*Outcome,
 	}
 	switch fn.Type {
 	case xdomea.Type0503:
-		return s.transfer(ctx, path, replyDir)
+		return s.transfer(ctx, path, replyDir, false)
 	case xdomea.Type0501, xdomea.Type0505:
 		return s.message(ctx, path, replyDir)
 	default:
@@ -185,8 +186,23 @@ func offerTitle(m *xdomea.Message) string {
 	return strings.Join(titles, "; ")
 }
 
-// transfer ingests a 0503 and answers it.
-func (s *Service) transfer(ctx context.Context, path, replyDir string) (*Outcome, error) {
+// Retransfer ingests a transfer (0503) container kept in quarantine again
+// (ingest/quarantine's retry), checked against the process's appraisal and
+// sender as on its first receipt, and journals the transfer step. It makes
+// no new quarantine entry and sends no reply: the agency was answered
+// (0507, 0506) when the transfer came in, and a second 0506 for the
+// process would contradict the first; whoever retries tells the agency.
+func (s *Service) Retransfer(ctx context.Context, path string) (*Outcome, error) {
+	fn, ok := xdomea.ParseFileName(filepath.Base(path))
+	if !ok || fn.Type != xdomea.Type0503 {
+		return nil, fmt.Errorf("%w: %s is not a transfer (0503)", ErrNotXdomea, filepath.Base(path))
+	}
+	return s.transfer(ctx, path, "", true)
+}
+
+// transfer ingests a 0503 and answers it (retry: a quarantined copy,
+// answered before; see Retransfer).
+func (s *Service) transfer(ctx context.Context, path, replyDir string, retry bool) (*Outcome, error) {
 	var msg *xdomea.Message
 	check := func(ctx context.Context, t *profiles.Transfer) preservation.Problems {
 		m, err := messageOf(t)
@@ -208,7 +224,7 @@ func (s *Service) transfer(ctx context.Context, path, replyDir string) (*Outcome
 		probs = append(probs, xdomea.CheckContainerName(filepath.Base(path), m)...)
 		return probs
 	}
-	res, err := s.Ingester.Ingest(ctx, path, ingest.Options{Profile: xdomea.Name, Check: check, OneAIP: s.OneAIP}, nil)
+	res, err := s.Ingester.Ingest(ctx, path, ingest.Options{Profile: xdomea.Name, Check: check, OneAIP: s.OneAIP, NoQuarantine: retry}, nil)
 	out := &Outcome{Type: xdomea.Type0503}
 	var rej *preservation.RejectedError
 	switch {
@@ -254,6 +270,10 @@ func (s *Service) transfer(ctx context.Context, path, replyDir string) (*Outcome
 	}
 	if err := s.Catalog.Commit(ctx, s.Journal, catalog.ProcessEntry(ev)); err != nil {
 		return nil, err
+	}
+	if retry {
+		s.log().Info("transfer retried from quarantine: no reply sent", "process", out.Process, "ok", out.OK)
+		return out, nil
 	}
 	if xdomea.Wants(msg.Kopf.Empfangsbestaetigung) {
 		b, name, err := xdomea.Write0507(msg, s.now(), s.replyOptions())

@@ -738,3 +738,41 @@ func copyFile(src, dst string) error {
 	}
 	return out.Close()
 }
+
+// Files lists the files of the entry's copy (for a discarded entry: the
+// files it held), by path relative to the copy's root.
+func (q *Quarantine) Files(ctx context.Context, job string) ([]FileDigest, error) {
+	e, err := q.Entry(ctx, job)
+	if err != nil {
+		return nil, err
+	}
+	if !e.CopyKept {
+		if e.Discarded != nil {
+			return e.Discarded.Digests, nil
+		}
+		return []FileDigest{}, nil
+	}
+	root := filepath.Join(q.dir, job, "submission")
+	out := []FileDigest{}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			out = append(out, FileDigest{Path: filepath.ToSlash(rel), Size: fi.Size()})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("quarantine entry %s: %w", job, err)
+	}
+	return out, nil
+}
