@@ -27,7 +27,7 @@ func quarantineCommand() *cli.Command {
 		Usage: "list, show, retry or discard rejected submissions kept in quarantine",
 		Subcommands: []*cli.Command{
 			{Name: "list", Usage: "list the quarantine entries, newest first",
-				Flags: []cli.Flag{jsonFlag, &cli.StringFlag{Name: "state", Usage: "only entries in this state: quarantined, resolved, discarded"}},
+				Flags:  []cli.Flag{jsonFlag, &cli.StringFlag{Name: "state", Usage: "only entries in this state: quarantined, resolved, discarded"}},
 				Action: quarantineList},
 			{Name: "show", Usage: "show an entry: its report, coded problems, files and what was done with it", ArgsUsage: "JOB",
 				Flags: []cli.Flag{jsonFlag}, Action: quarantineShow},
@@ -40,7 +40,7 @@ checked against its process's appraisal as on receipt, and no reply is sent to t
 					&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}},
 				Action: quarantineRetry},
 			{Name: "discard", Usage: "remove the quarantined copy, keeping a record (who, when, why, the files' digests)", ArgsUsage: "JOB",
-				Flags: []cli.Flag{jsonFlag, userFlag(false), &cli.StringFlag{Name: "reason", Usage: "why the submission is discarded (required)"}},
+				Flags:  []cli.Flag{jsonFlag, userFlag(false), &cli.StringFlag{Name: "reason", Usage: "why the submission is discarded (required)"}},
 				Action: quarantineDiscard},
 		},
 	}
