@@ -1,8 +1,9 @@
 // Package desk is the archivists' desk ("Arbeitsplatz") of magazin's web
 // front, mounted under /archiv/: the ingest monitor, the appraisal of
 // xdomea offers (A/V per object, bulk decisions by file-plan unit, the
-// 0502), description and closure-fact editing, the audit reports, and the
-// administration of the reading room's accounts.
+// 0502), the quarantine of rejected submissions (retry, discard with a
+// reason), description and closure-fact editing, the audit reports, and
+// the administration of the reading room's accounts.
 //
 // Contract:
 //   - Every route answers only an identity with the role archivist or admin
@@ -12,7 +13,8 @@
 //     valid CSRF token (Auth.CheckCSRF), or nothing happens and it answers
 //     403.
 //   - The desk holds no state and reads no storage: everything comes from
-//     and goes to the interfaces Ingests, Offers, Descriptions and Audits,
+//     and goes to the interfaces Ingests, Quarantine, Offers, Descriptions
+//     and Audits,
 //     which cmd/magazin implements over the catalog, the journal and the
 //     xdomea dialogue, and Accounts (AccountsOver: access/accounts, whose
 //     rules decide who may administer whom). A change is made only by a POST, answered by a
@@ -133,11 +135,78 @@ type Quarantined struct {
 	Job        string
 	Submission string
 	Time       time.Time
-	Problems   preservation.Problems
-	// Files and Bytes count the kept copy of the submission.
+	// Problems are the current findings (of the last rejection).
+	Problems preservation.Problems
+	// Files and Bytes count the kept copy of the submission (of a
+	// discarded one: the copy removed).
 	Files int
 	Bytes int64
+	// State is one of the Quarantine constants ("" counts as
+	// QuarantineOpen).
+	State   string
+	Profile string
+	Agency  string
+	// AIPs are the packages a successful retry made.
+	AIPs []string
+	// Attempts are the retries, oldest first.
+	Attempts []QuarantineAttempt
+	// Discarded says who discarded the copy, when and why.
+	Discarded *QuarantineDiscard
+	// FileList lists the copy's files (Quarantine.Entry only).
+	FileList []QuarantineFile
 }
+
+// Open reports whether the entry waits for a decision.
+func (q Quarantined) Open() bool { return q.State == "" || q.State == QuarantineOpen }
+
+// Quarantine entry states.
+const (
+	QuarantineOpen      = "quarantined"
+	QuarantineResolved  = "resolved"
+	QuarantineDiscarded = "discarded"
+)
+
+// QuarantineAttempt is one retry of a quarantined submission.
+type QuarantineAttempt struct {
+	Time time.Time
+	Who  string
+	// Outcome is resolved, rejected or failed.
+	Outcome string
+	Error   string
+}
+
+// QuarantineDiscard records a discard.
+type QuarantineDiscard struct {
+	Time        time.Time
+	Who, Reason string
+	Fingerprint string
+}
+
+// QuarantineFile is a file of a quarantined copy.
+type QuarantineFile struct {
+	Path   string
+	Size   int64
+	SHA512 string
+}
+
+// Quarantine acts on the quarantine entries (/archiv/quarantaene/{job}).
+type Quarantine interface {
+	// Entry returns an entry with its files; an unknown one is an error
+	// matching fs.ErrNotExist.
+	Entry(ctx context.Context, job string) (*Quarantined, error)
+	// Retry ingests the entry's copy again, as who; it returns the entry
+	// afterwards (resolved, or still open with the new rejection as its
+	// last attempt). An entry that cannot be retried now (another action
+	// runs, or its state) is an error matching ErrConflict.
+	Retry(ctx context.Context, job string, who Identity) (*Quarantined, error)
+	// Discard removes the entry's copy, keeping the record; reason is
+	// required (ErrInvalid without). ErrConflict as for Retry.
+	Discard(ctx context.Context, job, reason string, who Identity) error
+}
+
+// ErrConflict is wrapped by errors about an action the state of its
+// object does not allow now.
+var ErrConflict = errors.New("conflict")
 
 // Offers is the xdomea appraisal's source.
 type Offers interface {
@@ -320,6 +389,8 @@ type Config struct {
 	Audits       Audits
 	// Accounts is the account administration (/archiv/konten).
 	Accounts Accounts
+	// Quarantine acts on the quarantine entries (/archiv/quarantaene/).
+	Quarantine Quarantine
 	// Fallback answers the requests under /archiv/ that no desk route
 	// matches (the reading room's own pages there, such as the decisions
 	// on shortening requests), with its own checks. Without it they
@@ -367,6 +438,8 @@ func New(cfg Config) (*Handler, error) {
 	}{
 		{"GET /archiv/{$}", h.home},
 		{"GET /archiv/uebernahmen", h.ingests},
+		{"GET /archiv/quarantaene/{job}", h.quarantined},
+		{"POST /archiv/quarantaene/{job}", h.quarantinePost},
 		{"GET /archiv/bewertung", h.offers},
 		{"GET /archiv/bewertung/{process}", h.offer},
 		{"POST /archiv/bewertung/{process}", h.offerPost},

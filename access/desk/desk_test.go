@@ -21,6 +21,7 @@ type fixture struct {
 	calls *calls
 	offer *fakeOffers
 	desc  *fakeDescriptions
+	quar  *fakeQuarantine
 	// acc is a real accounts database (in memory) with the accounts of
 	// newAccounts.
 	acc *accounts.DB
@@ -30,8 +31,9 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	c := &calls{}
 	f := &fixture{calls: c, offer: newFakeOffers(c), desc: newFakeDescriptions(c), acc: newAccounts(t)}
+	f.quar = newFakeQuarantine(c)
 	h, err := desk.New(desk.Config{Auth: newTestAuth(), Ingests: fakeIngests{}, Offers: f.offer, Descriptions: f.desc, Audits: fakeAudits{},
-		Accounts: recordingAccounts{desk.AccountsOver(f.acc), c}})
+		Accounts: recordingAccounts{desk.AccountsOver(f.acc), c}, Quarantine: f.quar})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +67,10 @@ func (f *fixture) do(t *testing.T, user, method, target string, form url.Values)
 func targets(t *testing.T, f *fixture) []struct{ method, path string } {
 	h := f.h
 	t.Helper()
-	fill := strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "{id}", url.PathEscape(unitID))
+	fill := strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "{id}", url.PathEscape(unitID), "{job}", "j2")
 	// Account routes name an account that exists.
 	if u, err := f.acc.ByEmail(context.Background(), "rolf@example.org"); err == nil {
-		fill = strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "konten/{id}", "konten/"+u.ID, "{id}", url.PathEscape(unitID))
+		fill = strings.NewReplacer("{$}", "", "{process}", url.PathEscape(pid), "konten/{id}", "konten/"+u.ID, "{id}", url.PathEscape(unitID), "{job}", "j2")
 	}
 	var out []struct{ method, path string }
 	for _, p := range h.Routes() {

@@ -243,3 +243,61 @@ func (fakeAudits) AIP(ctx context.Context, id string) (*desk.AIPReport, error) {
 		Checks: []desk.Check{{Store: "file:///a", OK: false, Time: "2026-11-25T02:10:00Z"}},
 		Events: []preservation.Event{{Type: preservation.EventReplication, DateTime: time.Date(2026, 11, 25, 2, 12, 0, 0, time.UTC), Outcome: "success", Detail: "repaired from s3://b"}}}, nil
 }
+
+// fakeQuarantine holds the entry j2 in memory and records Retry and
+// Discard; retryRejects makes a retry be rejected again, busy makes every
+// action a conflict.
+type fakeQuarantine struct {
+	calls        *calls
+	mu           sync.Mutex
+	entry        desk.Quarantined
+	retryRejects bool
+	busy         bool
+}
+
+func newFakeQuarantine(c *calls) *fakeQuarantine {
+	return &fakeQuarantine{calls: c, entry: desk.Quarantined{Job: "j2", Submission: "/in/" + pid + "_Aussonderung.Aussonderung.0503.zip",
+		Time: time.Date(2026, 11, 20, 8, 1, 0, 0, time.UTC), Files: 1, Bytes: 2048, State: desk.QuarantineOpen, Profile: "xdomea", Agency: "psw:14999000",
+		Problems: preservation.Problems{{Code: "POLICY_REJECTED", Severity: preservation.SeverityError, Path: "Anlage.exe", Message: "fmt/899 rejected"}},
+		FileList: []desk.QuarantineFile{{Path: pid + "_Aussonderung.Aussonderung.0503.zip", Size: 2048}}}}
+}
+
+func (f *fakeQuarantine) Entry(ctx context.Context, job string) (*desk.Quarantined, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if job != f.entry.Job {
+		return nil, fmt.Errorf("quarantine entry %s: %w", job, fs.ErrNotExist)
+	}
+	e := f.entry
+	return &e, nil
+}
+
+func (f *fakeQuarantine) Retry(ctx context.Context, job string, who desk.Identity) (*desk.Quarantined, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy || !f.entry.Open() {
+		return nil, fmt.Errorf("%w: busy", desk.ErrConflict)
+	}
+	f.calls.add("Retry %s by %s", job, who.ID)
+	a := desk.QuarantineAttempt{Time: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Who: who.ID, Outcome: "resolved"}
+	if f.retryRejects {
+		a.Outcome = "rejected"
+	} else {
+		f.entry.State, f.entry.AIPs, f.entry.FileList = desk.QuarantineResolved, []string{"urn:uuid:aaaaaaaa-0000-4000-8000-000000000001"}, nil
+	}
+	f.entry.Attempts = append(f.entry.Attempts, a)
+	e := f.entry
+	return &e, nil
+}
+
+func (f *fakeQuarantine) Discard(ctx context.Context, job, reason string, who desk.Identity) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy || !f.entry.Open() {
+		return fmt.Errorf("%w: busy", desk.ErrConflict)
+	}
+	f.calls.add("Discard %s by %s: %s", job, who.ID, reason)
+	f.entry.State = desk.QuarantineDiscarded
+	f.entry.Discarded = &desk.QuarantineDiscard{Time: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC), Who: who.ID, Reason: reason, Fingerprint: "abc123"}
+	return nil
+}

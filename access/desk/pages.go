@@ -120,7 +120,11 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		v.Quarantined = len(qs)
+		for _, q := range qs {
+			if q.Open() {
+				v.Quarantined++
+			}
+		}
 	}
 	if h.cfg.Accounts != nil {
 		v.Accounts = true
@@ -149,8 +153,12 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 // --- ingest monitor ---
 
 type ingestsView struct {
-	Recent     []Submission
-	Quarantine []Quarantined
+	Recent []Submission
+	// Open are the entries waiting for a decision, Done the resolved
+	// and discarded ones.
+	Open, Done []Quarantined
+	// Actions: entries link to their page (Config.Quarantine is set).
+	Actions bool
 }
 
 func (h *Handler) ingests(w http.ResponseWriter, r *http.Request) {
@@ -168,7 +176,15 @@ func (h *Handler) ingests(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, "ingests.html", page{Title: "Übernahmen", Nav: "uebernahmen", Data: ingestsView{recent, q}})
+	v := ingestsView{Recent: recent, Actions: h.cfg.Quarantine != nil}
+	for _, e := range q {
+		if e.Open() {
+			v.Open = append(v.Open, e)
+		} else {
+			v.Done = append(v.Done, e)
+		}
+	}
+	h.render(w, r, http.StatusOK, "ingests.html", page{Title: "Übernahmen", Nav: "uebernahmen", Data: v})
 }
 
 // --- appraisal ---

@@ -45,6 +45,10 @@ var funcs = template.FuncMap{
 	"statusText": accountStateText,
 	"accAction":  accountActionText,
 	"accountURL": accountPath,
+	"quarURL":    quarantinePath,
+	"qstate":     quarantineStateText,
+	"attempt":    attemptText,
+	"codeText":   codeText,
 }
 
 func idRune(r rune) rune {
