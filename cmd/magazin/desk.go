@@ -22,6 +22,7 @@ import (
 	"github.com/magazin-archiv/magazin/access/desk"
 	"github.com/magazin-archiv/magazin/access/web"
 	"github.com/magazin-archiv/magazin/ingest/aussonderung"
+	"github.com/magazin-archiv/magazin/ingest/quarantine"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
@@ -77,6 +78,7 @@ func newDesk(c *cli.Context, e *env, auth desk.Auth, fallback http.Handler, q *j
 		Auth:         auth,
 		Accounts:     accs,
 		Ingests:      &deskIngests{cat: e.cat, dataDir: e.cfg.DataDir, q: q},
+		Quarantine:   &deskQuarantine{q: quarantineOver(e, j), ingest: retryIngest(e, d)},
 		Offers:       &deskOffers{e: e, d: d, drafts: filepath.Join(e.cfg.DataDir, "desk", "drafts")},
 		Descriptions: &deskDescriptions{e: e, j: j},
 		Audits:       &deskAudits{cat: e.cat},
@@ -421,55 +423,85 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 	return out, nil
 }
 
-// Quarantine reads DATA/quarantine/<job>/report.json as ingest writes it.
+// Quarantine lists the quarantine entries (ingest/quarantine).
 func (s *deskIngests) Quarantine(ctx context.Context) ([]desk.Quarantined, error) {
-	dir := filepath.Join(s.dataDir, "quarantine")
-	es, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+	es, err := quarantine.New(s.dataDir, nil).List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]desk.Quarantined, 0, len(es))
+	for i := range es {
+		out = append(out, deskQuarantined(&es[i]))
+	}
+	return out, nil
+}
+
+func deskQuarantined(e *quarantine.Entry) desk.Quarantined {
+	q := desk.Quarantined{Job: e.Job, Submission: e.Report.Submission, Time: e.Report.Time, Problems: e.Problems, Files: e.Files, Bytes: e.Bytes,
+		State: e.State.State, Profile: e.Report.Profile, Agency: e.Report.Agency, AIPs: e.AIPs}
+	for _, a := range e.Attempts {
+		q.Attempts = append(q.Attempts, desk.QuarantineAttempt{Time: a.Time, Who: a.Who, Outcome: a.Outcome, Error: a.Error})
+	}
+	if d := e.Discarded; d != nil {
+		q.Discarded = &desk.QuarantineDiscard{Time: d.Time, Who: d.Who, Reason: d.Reason, Fingerprint: d.Fingerprint}
+	}
+	return q
+}
+
+// deskQuarantine acts on the quarantine as `magazin quarantine retry` and
+// `discard` do, naming the desk's archivist.
+type deskQuarantine struct {
+	q      *quarantine.Quarantine
+	ingest quarantine.IngestFunc
+}
+
+func (s *deskQuarantine) Entry(ctx context.Context, job string) (*desk.Quarantined, error) {
+	e, err := s.q.Entry(ctx, job)
+	if errors.Is(err, quarantine.ErrInvalidJob) {
+		return nil, fmt.Errorf("%w: %v", fs.ErrNotExist, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var out []desk.Quarantined
-	for _, e := range es {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if !e.IsDir() {
-			continue
-		}
-		q := desk.Quarantined{Job: e.Name()}
-		var rep struct {
-			Submission string                `json:"submission"`
-			Time       time.Time             `json:"time"`
-			Problems   preservation.Problems `json:"problems"`
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "report.json"))
-		if err == nil {
-			err = json.Unmarshal(b, &rep)
-		}
-		if err != nil {
-			rep.Problems = preservation.Problems{{Code: "QUARANTINE_REPORT", Severity: preservation.SeverityWarning,
-				Message: fmt.Sprintf("kein lesbarer Bericht: %v", err)}}
-			if fi, err := e.Info(); err == nil {
-				rep.Time = fi.ModTime()
-			}
-		}
-		q.Submission, q.Time, q.Problems = rep.Submission, rep.Time, rep.Problems
-		filepath.WalkDir(filepath.Join(dir, e.Name(), "submission"), func(_ string, d fs.DirEntry, err error) error {
-			if err == nil && d.Type().IsRegular() {
-				if fi, err := d.Info(); err == nil {
-					q.Files++
-					q.Bytes += fi.Size()
-				}
-			}
-			return nil
-		})
-		out = append(out, q)
+	files, err := s.q.Files(ctx, job)
+	if err != nil {
+		return nil, err
 	}
-	slices.SortStableFunc(out, func(a, b desk.Quarantined) int { return b.Time.Compare(a.Time) })
-	return out, nil
+	q := deskQuarantined(e)
+	for _, f := range files {
+		q.FileList = append(q.FileList, desk.QuarantineFile{Path: f.Path, Size: f.Size, SHA512: f.SHA512})
+	}
+	return &q, nil
+}
+
+// deskQuarantineErr maps the refusals of the quarantine to the desk's.
+func deskQuarantineErr(err error) error {
+	switch {
+	case errors.Is(err, quarantine.ErrBusy), errors.Is(err, quarantine.ErrState):
+		return fmt.Errorf("%w: %v", desk.ErrConflict, err)
+	case errors.Is(err, quarantine.ErrNoReason):
+		return fmt.Errorf("%w: Begründung fehlt", desk.ErrInvalid)
+	case errors.Is(err, quarantine.ErrInvalidJob):
+		return fmt.Errorf("%w: %v", fs.ErrNotExist, err)
+	}
+	return err
+}
+
+// Retry retries as `magazin quarantine retry` with the recorded profile;
+// a new rejection is an outcome, not an error.
+func (s *deskQuarantine) Retry(ctx context.Context, job string, who desk.Identity) (*desk.Quarantined, error) {
+	e, err := s.q.Retry(ctx, job, s.ingest, quarantine.RetryOptions{Who: whoName(who)})
+	var rej *preservation.RejectedError
+	if err != nil && !errors.As(err, &rej) {
+		return nil, deskQuarantineErr(err)
+	}
+	q := deskQuarantined(e)
+	return &q, nil
+}
+
+func (s *deskQuarantine) Discard(ctx context.Context, job, reason string, who desk.Identity) error {
+	_, err := s.q.Discard(ctx, job, whoName(who), reason)
+	return deskQuarantineErr(err)
 }
 
 // --- audit reports ---
