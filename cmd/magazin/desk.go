@@ -413,6 +413,9 @@ func (s *deskIngests) Recent(ctx context.Context, limit int) ([]desk.Submission,
 		return nil, err
 	}
 	for _, q := range qs {
+		if !q.Open() {
+			continue // resolved: its AIPs are listed; discarded: on the quarantine's list
+		}
 		out = append(out, desk.Submission{ID: q.Job, Source: filepath.Base(q.Submission), State: desk.StateRejected,
 			Started: q.Time, Finished: q.Time, Problems: q.Problems, Quarantine: q.Job})
 	}
@@ -490,7 +493,8 @@ func deskQuarantineErr(err error) error {
 // Retry retries as `magazin quarantine retry` with the recorded profile;
 // a new rejection is an outcome, not an error.
 func (s *deskQuarantine) Retry(ctx context.Context, job string, who desk.Identity) (*desk.Quarantined, error) {
-	e, err := s.q.Retry(ctx, job, s.ingest, quarantine.RetryOptions{Who: whoName(who)})
+	// A browser that gives up waiting does not cut the ingest short.
+	e, err := s.q.Retry(context.WithoutCancel(ctx), job, s.ingest, quarantine.RetryOptions{Who: whoName(who)})
 	var rej *preservation.RejectedError
 	if err != nil && !errors.As(err, &rej) {
 		return nil, deskQuarantineErr(err)
