@@ -546,7 +546,8 @@ func (q *Quarantine) Discard(ctx context.Context, job, who, reason string) (*Ent
 	}
 	defer unlock()
 	if e.State.State != StateQuarantined {
-		if e.CopyKept {
+		_, lerr := os.Lstat(filepath.Join(q.dir, job, ".removing"))
+		if e.CopyKept || lerr == nil {
 			if err := q.removeCopy(job); err != nil {
 				return e, err
 			}

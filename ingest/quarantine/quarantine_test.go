@@ -313,6 +313,15 @@ func TestQuarantineDiscardCompletes(t *testing.T) {
 	if n := len(r.journaled(t, quarantine.KindDiscard)); n != 1 {
 		t.Errorf("%d discard records", n)
 	}
+	// A crash in the middle of the removal leaves the renamed copy: it
+	// goes too.
+	os.MkdirAll(filepath.Join(dir, ".removing", "x"), 0o750)
+	if _, err := r.q.Discard(ctx, job, "bert", "anders"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".removing")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("half-removed copy kept: %v", err)
+	}
 }
 
 // Discard and retry of one entry at once: exactly one wins, the other is
