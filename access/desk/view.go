@@ -49,6 +49,7 @@ var funcs = template.FuncMap{
 	"qstate":     quarantineStateText,
 	"attempt":    attemptText,
 	"codeText":   codeText,
+	"base":       baseName,
 }
 
 func idRune(r rune) rune {
