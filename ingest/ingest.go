@@ -259,7 +259,7 @@ func (in *Ingester) Ingest(ctx context.Context, path string, opts Options, progr
 		return nil, err
 	}
 	if p.problems.HasErrors() {
-		return nil, in.reject(p, opts.NoQuarantine)
+		return nil, in.reject(p, opts)
 	}
 	bestand, err := in.resolveBestand(ctx, p.transfer, opts.Bestand)
 	if err != nil {
@@ -808,13 +808,13 @@ func (in *Ingester) event(typ, detail, outcome, outcomeDetail string) preservati
 }
 
 // reject keeps the submission in quarantine with a report (unless the
-// submission is a quarantined copy being retried: noQuarantine).
-func (in *Ingester) reject(p *prepared, noQuarantine bool) error {
-	if noQuarantine {
+// submission is a quarantined copy being retried: Options.NoQuarantine).
+func (in *Ingester) reject(p *prepared, opts Options) error {
+	if opts.NoQuarantine {
 		in.log.Info("quarantined submission rejected again", "submission", p.src, "problems", len(p.problems))
 		return &preservation.RejectedError{Problems: p.problems}
 	}
-	r := quarantine.Report{Job: p.job, Submission: p.src, Time: in.now().UTC(), Problems: p.problems}
+	r := quarantine.Report{Job: p.job, Submission: p.src, Time: in.now().UTC(), Problems: p.problems, Bestand: opts.Bestand}
 	if t := p.transfer; t != nil {
 		r.Profile = t.Profile
 		if t.Message != nil {

@@ -222,7 +222,7 @@ func TestBagWithCorruptPayloadIsRejected(t *testing.T) {
 	if !hasCode(rej.Problems, "FIXITY_MISMATCH") {
 		t.Errorf("problems = %v", rej.Problems)
 	}
-	if _, err := os.Stat(filepath.Join(rej.Quarantine, "submission", "bagit.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(rej.Quarantine, "submission", filepath.Base(bag), "bagit.txt")); err != nil {
 		t.Errorf("bag not in quarantine: %v", err)
 	}
 	for _, st := range r.stores {

@@ -80,7 +80,7 @@ func TestVirusIsQuarantined(t *testing.T) {
 	if !found {
 		t.Errorf("problems = %v", rej.Problems)
 	}
-	if _, err := os.Stat(filepath.Join(rej.Quarantine, "submission", "Anlagen.zip")); err != nil {
+	if _, err := os.Stat(filepath.Join(rej.Quarantine, "submission", "Abgabe", "Anlagen.zip")); err != nil {
 		t.Errorf("infected submission not in quarantine: %v", err)
 	}
 	if n := objectCount(t, st); n != 0 {

@@ -99,7 +99,7 @@ func TestQuarantineDesk(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Begründung") {
 		t.Errorf("discard without reason: %d", code)
 	}
-	if _, err := os.Stat(filepath.Join(data, "quarantine", bad, "submission", "brief.txt")); err != nil {
+	if _, err := os.Stat(filepath.Join(data, "quarantine", bad, "submission", "Lieferung", "brief.txt")); err != nil {
 		t.Fatalf("refused discard removed the copy: %v", err)
 	}
 	code, loc, _ = u.do("POST", page, url.Values{"aktion": {"verwerfen"}, "begruendung": {"Testlieferung"}, "csrf": {u.token(page)}})

@@ -89,7 +89,7 @@ func TestQuarantineCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustRun(t, "--data", data, "quarantine", "show", job, "--json")), &shown); err != nil {
 		t.Fatal(err)
 	}
-	if len(shown.FileList) != 1 || shown.FileList[0].Path != "brief.txt" {
+	if len(shown.FileList) != 1 || shown.FileList[0].Path != "Lieferung-A/brief.txt" {
 		t.Errorf("show: files %+v", shown.FileList)
 	}
 
@@ -132,7 +132,7 @@ func TestQuarantineCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	if shown.State != "discarded" || shown.Discarded == nil || shown.Discarded.Who != "bert" || shown.Discarded.Reason != "Dublette von Lieferung-A" ||
-		len(shown.Discarded.Digests) != 1 || shown.Discarded.Digests[0].Path != "brief.txt" || len(shown.FileList) != 1 {
+		len(shown.Discarded.Digests) != 1 || shown.Discarded.Digests[0].Path != "Lieferung-B/brief.txt" || len(shown.FileList) != 1 {
 		t.Errorf("show after discard: %+v", shown)
 	}
 	if r := magazin(t, "--data", data, "quarantine", "retry", bad); r.code != 1 {

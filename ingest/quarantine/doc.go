@@ -7,7 +7,9 @@
 //	report.json   the rejection as ingest wrote it (Report: the coded
 //	              problems, the submission's name, profile and agency);
 //	              never changed afterwards
-//	submission/   the copy of the submitted file or directory tree
+//	submission/   the copy of the submitted file or directory tree, under
+//	              its own name (entries made before held a directory's
+//	              content directly)
 //	state.json    what was done with the entry since (State), absent
 //	              until the first action
 //	.lock         the entry's lock file (flock)

@@ -67,9 +67,11 @@ type Report struct {
 	Profile string `json:"profile,omitempty"`
 	// Agency is the sender the submission names, if any.
 	Agency string `json:"agency,omitempty"`
-	// Copy is the path of the copy in the entry, relative to it
-	// ("submission/<file>" for a file, "submission" for a directory);
-	// entries made before it was recorded lack it.
+	// Bestand is the Bestand the ingest was asked to put the units into
+	// (e.g. the agency's, for a daemon's ingest job), if any.
+	Bestand string `json:"bestand,omitempty"`
+	// Copy is the path of the copy in the entry, relative to it:
+	// "submission/<name>"; entries made before it was recorded lack it.
 	Copy string `json:"copy,omitempty"`
 }
 
@@ -160,7 +162,8 @@ type RetryOptions struct {
 	// Profile is the profile to read the copy with ("" or "auto": the
 	// profile recorded in the report, else detection).
 	Profile string
-	// Bestand is the Bestand the units join ("": as ingest decides).
+	// Bestand is the Bestand the units join ("": the one the first ingest
+	// was asked for, else as ingest decides).
 	Bestand string
 	// Who retries (required).
 	Who string
@@ -230,11 +233,9 @@ func Keep(dataDir string, r Report, src string) (string, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return "", fmt.Errorf("quarantine: %w", err)
 	}
-	copyRel := "submission"
-	if fi, err := os.Lstat(src); err == nil && !fi.IsDir() {
-		copyRel = "submission/" + filepath.Base(src)
-	}
-	r.Copy = copyRel
+	// The copy keeps the submission's name (a profile may read it, e.g.
+	// a folder's name is its title).
+	r.Copy = "submission/" + filepath.Base(src)
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return "", err
@@ -480,6 +481,9 @@ func (q *Quarantine) Retry(ctx context.Context, job string, ingest IngestFunc, o
 	if opts.Profile == "" || opts.Profile == "auto" {
 		opts.Profile = e.Report.Profile
 	}
+	if opts.Bestand == "" {
+		opts.Bestand = e.Report.Bestand
+	}
 	att := Attempt{Time: q.now().UTC().Truncate(time.Second), Who: opts.Who, Profile: opts.Profile, Bestand: opts.Bestand}
 	aips, ierr := ingest(ctx, e, opts)
 	var rej *preservation.RejectedError
@@ -688,17 +692,18 @@ func writeFile(path string, b []byte) error {
 }
 
 // copySubmission copies a file or a directory tree (regular files only)
-// into dst.
+// into dst, under its own name.
 func copySubmission(src, dst string) error {
 	fi, err := os.Lstat(src)
 	if err != nil {
 		return err
 	}
+	if err := os.MkdirAll(dst, 0o750); err != nil {
+		return err
+	}
+	dst = filepath.Join(dst, filepath.Base(src))
 	if !fi.IsDir() {
-		if err := os.MkdirAll(dst, 0o750); err != nil {
-			return err
-		}
-		return copyFile(src, filepath.Join(dst, filepath.Base(src)))
+		return copyFile(src, dst)
 	}
 	var firstErr error
 	filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {

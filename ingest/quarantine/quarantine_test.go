@@ -93,13 +93,18 @@ func ingestWith(in *ingest.Ingester) quarantine.IngestFunc {
 // pipeline and returns the quarantine job.
 func (r *rig) reject(t *testing.T, name, text string) string {
 	t.Helper()
+	return r.rejectInto(t, name, text, "")
+}
+
+func (r *rig) rejectInto(t *testing.T, name, text, bestand string) string {
+	t.Helper()
 	src := filepath.Join(t.TempDir(), name)
 	if err := os.MkdirAll(filepath.Join(src, "akten"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(src, "akten", "brief.txt"), []byte(text), 0o644)
 	os.WriteFile(filepath.Join(src, "notiz.txt"), []byte("Notiz zu "+text), 0o644)
-	_, err := r.strict.Ingest(context.Background(), src, ingest.Options{Profile: "folder"}, nil)
+	_, err := r.strict.Ingest(context.Background(), src, ingest.Options{Profile: "folder", Bestand: bestand}, nil)
 	var rej *preservation.RejectedError
 	if !errors.As(err, &rej) {
 		t.Fatalf("want a rejection, got %v", err)
@@ -150,7 +155,7 @@ func TestQuarantineListShow(t *testing.T) {
 	if !slices.Equal(e.Codes(), []string{policy.CodeRejected}) {
 		t.Errorf("codes = %v", e.Codes())
 	}
-	if e.Path != filepath.Join(r.data, "quarantine", job, "submission") {
+	if e.Path != filepath.Join(r.data, "quarantine", job, "submission", "Lieferung-1") {
 		t.Errorf("copy path %s", e.Path)
 	}
 	got, err := r.q.Entry(ctx, job)
@@ -168,7 +173,13 @@ func TestQuarantineListShow(t *testing.T) {
 func TestQuarantineRetryResolved(t *testing.T) {
 	r := newRig(t)
 	ctx := context.Background()
-	job := r.reject(t, "Lieferung-2", "Wieder da")
+	// The ingest was asked for a Bestand (as the daemon does for an
+	// agency's delivery): the retry puts the units there too.
+	bestand := preservation.Unit{ID: "b-30010", Level: preservation.LevelBestand, Signatur: "30010", Title: "Landratsamt"}
+	if err := r.cat.Commit(ctx, journal.New(r.stores...), catalog.UnitEntry(bestand)); err != nil {
+		t.Fatal(err)
+	}
+	job := r.rejectInto(t, "Lieferung-2", "Wieder da", "30010")
 	e, err := r.q.Retry(ctx, job, ingestWith(r.lenient), quarantine.RetryOptions{Who: "anna"})
 	if err != nil {
 		t.Fatal(err)
@@ -185,6 +196,9 @@ func TestQuarantineRetryResolved(t *testing.T) {
 	}
 	if a.Submission != "Lieferung-2" || len(a.Files) != 2 {
 		t.Errorf("AIP submission %q, %d files", a.Submission, len(a.Files))
+	}
+	if len(a.Units) == 0 || a.Units[0].Bestand != bestand.ID || a.Units[0].Title != "Lieferung-2" {
+		t.Errorf("units not in the Bestand asked for, or not titled as the delivery: %+v", a.Units)
 	}
 	if _, err := os.Stat(filepath.Join(r.data, "quarantine", job, "submission")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("copy kept: %v", err)
@@ -262,7 +276,7 @@ func TestQuarantineDiscard(t *testing.T) {
 	if d.Who != "anna" || d.Reason != "Dublette der Lieferung vom März" || d.Files != 2 || len(d.Digests) != 2 || d.Fingerprint == "" || d.Time.IsZero() {
 		t.Errorf("record = %+v", d)
 	}
-	if d.Digests[0].Path != "akten/brief.txt" || len(d.Digests[0].SHA512) != 128 {
+	if d.Digests[0].Path != "Lieferung-4/akten/brief.txt" || len(d.Digests[0].SHA512) != 128 {
 		t.Errorf("digests = %+v", d.Digests)
 	}
 	if e.Files != 2 || e.Bytes != d.Bytes {
