@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +106,10 @@ func TestQuarantineDesk(t *testing.T) {
 	code, loc, _ = u.do("POST", page, url.Values{"aktion": {"verwerfen"}, "begruendung": {"Testlieferung"}, "csrf": {u.token(page)}})
 	if code != http.StatusSeeOther || loc != page+"?ok=q-verworfen" {
 		t.Fatalf("discard: %d %q", code, loc)
+	}
+	_, _, body = u.do("GET", loc, nil)
+	if !strings.Contains(body, "ist verworfen") || !strings.Contains(body, "Testlieferung") || !regexp.MustCompile(`<code class="wrap">[0-9a-f]{128}</code>`).MatchString(body) {
+		t.Errorf("after the discard:\n%s", body)
 	}
 	stop()
 
