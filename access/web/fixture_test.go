@@ -123,7 +123,8 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 	structure := []preservation.Unit{
 		{ID: idTektonik, Level: preservation.LevelTektonik, Signatur: "1", Title: "Staatliche Verwaltung"},
 		{ID: idBestand, Parent: idTektonik, Bestand: idBestand, Level: preservation.LevelBestand, Signatur: "20001",
-			Title: "Landratsamt Musterkreis", Provenance: "Landratsamt Musterkreis", From: "1952", To: "2018", Order: 1},
+			Title: "Landratsamt Musterkreis", Provenance: "Landratsamt Musterkreis", From: "1952", To: "2018", Order: 1,
+			Scope: "Bauaufsicht, Sozialwesen und Kommunalaufsicht des Kreises"},
 		{ID: idBestand2, Parent: idTektonik, Bestand: idBestand2, Level: preservation.LevelBestand, Signatur: "20002",
 			Title: "Stadtverwaltung Müllrose", Provenance: "Rat der Stadt Müllrose", From: "1950", To: "1990", Order: 2},
 	}
@@ -152,6 +153,7 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 	pers.Persons = []preservation.Person{{Name: hd.first + " " + hd.secret}}
 	pers.Places, pers.SourceRef = []string{"Müllrose"}, "50-"+hd.secret+"/2001"
 	pers.Closure = preservation.ClosureFacts{Personal: true}
+	pers.Extra = map[string]string{"abstract": "Darin: Brief von " + hd.first + " " + hd.secret, "odd": "Vermerk zu " + hd.home}
 	persDoc := preservation.Unit{ID: idPersDoc, Parent: idPersonal, Bestand: idBestand, Level: preservation.LevelDokument,
 		Signatur: "20001 Nr. 2/1", Title: "Gutachten " + hd.secret, To: "2017-01-01", Order: 1}
 	f.putAIP(t, aipPersonal, []preservation.Unit{pers, persDoc},
@@ -162,6 +164,8 @@ func newFixtureWith(t testing.TB, extra int, hd hidden) *fixture {
 	open.Scope = "Haushaltssatzung, Stellenplan und Investitionsprogramm der Stadt Müllrose"
 	open.Places, open.Subjects = []string{"Müllrose"}, []string{"Haushalt", "Kommunalfinanzen"}
 	open.Extent = "1 Akte, 3 Dateien"
+	open.Extra = map[string]string{"abstract": "Darin: Zeitungsausschnitt\nDarin: Lageplan", "relatedmaterial": "Vgl. 20002 Nr. 7",
+		"Aufbewahrungsdauer": "10"} // the last one is an xdomea field the page leaves out
 	f.putAIP(t, aipOpen, []preservation.Unit{open},
 		file{name: pdfName, data: f.pdf, mime: "application/pdf", puid: "fmt/276", format: "Acrobat PDF 1.7 - Portable Document Format", version: "1.7"},
 		file{name: pngName, data: f.png, mime: "image/png", puid: "fmt/13", format: "Portable Network Graphics", version: "1.2"},

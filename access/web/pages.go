@@ -238,7 +238,13 @@ type facetLink struct {
 type activeFilter struct{ Label, RemoveURL string }
 
 type searchView struct {
-	Params   searchParams
+	Params searchParams
+	// Keep are the chosen filters as hidden fields of the search form, so
+	// that new words search inside them.
+	Keep []hiddenField
+	// Prefix suggests a search for the beginnings of the words when a
+	// search found nothing (a misspelt ending), with its count.
+	Prefix   *prefixSuggestion
 	List     listView
 	Facets   []facetGroup
 	Active   []activeFilter
@@ -283,6 +289,10 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		res = &search.Results{Page: 1, Size: searchPageSize}
 	}
 	view.Searched = true
+	view.Keep = keepFilters(params)
+	if err == nil && res.Total == 0 {
+		view.Prefix = s.suggestPrefix(r, params)
+	}
 	view.List = newListView(res, "/search", params.values(), "seite")
 	if res.Facets != nil {
 		view.Facets, view.Active = facets(params, res.Facets)
@@ -292,6 +302,68 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		title = "Suche nach „" + params.Q + "“"
 	}
 	s.render(w, r, code, "search.html", page{Title: title, Query: params.Q, HomeSearch: true, Data: view})
+}
+
+// keepFilters are a search's filters as hidden form fields, in a fixed
+// order.
+func keepFilters(p searchParams) []hiddenField {
+	var out []hiddenField
+	for _, b := range p.Bestand {
+		out = append(out, hiddenField{"bestand", b})
+	}
+	for _, l := range p.Level {
+		out = append(out, hiddenField{"level", l})
+	}
+	for _, kv := range [][2]string{{"decade", p.Decade}, {"from", p.From}, {"to", p.To}, {"open", p.Open}} {
+		if kv[1] != "" {
+			out = append(out, hiddenField{kv[0], kv[1]})
+		}
+	}
+	return out
+}
+
+// prefixSuggestion is a search for word beginnings that finds something.
+type prefixSuggestion struct {
+	Q, URL string
+	Total  int
+}
+
+// prefixWords shortens each word of five or more letters by two letters
+// and makes it a prefix ("Mueler" → "Muel*", which finds Müller and
+// Mueller); words with digits (Signaturen, years), short words and
+// prefixes stay. It returns "" when nothing would change.
+func prefixWords(q string) string {
+	words := strings.Fields(q)
+	changed := false
+	for i, w := range words {
+		r := []rune(w)
+		if len(r) < 5 || strings.ContainsAny(w, `0123456789*"\`) {
+			continue
+		}
+		words[i] = string(r[:len(r)-2]) + "*"
+		changed = true
+	}
+	if !changed {
+		return ""
+	}
+	return strings.Join(words, " ")
+}
+
+// suggestPrefix runs the prefix search of a search that found nothing and
+// returns it when it finds something. It is an ordinary public search.
+func (s *Server) suggestPrefix(r *http.Request, p searchParams) *prefixSuggestion {
+	pq := prefixWords(p.Q)
+	if pq == "" {
+		return nil
+	}
+	p.Q = pq
+	q := p.query()
+	q.Page, q.Size, q.Facets = 1, 1, false
+	res, err := s.room.Search(r.Context(), q)
+	if err != nil || res.Total == 0 {
+		return nil
+	}
+	return &prefixSuggestion{Q: pq, URL: searchURL(p), Total: res.Total}
 }
 
 // facets builds the facet links of a search and the list of chosen values.
@@ -409,9 +481,15 @@ func (s *Server) signatur(w http.ResponseWriter, r *http.Request) {
 
 // unitView is a unit page.
 type unitView struct {
-	ID            string
-	URL           string
-	Permalink     string // absolute, for citing
+	ID         string
+	URL        string
+	Permalink  string // absolute, for citing
+	Citation   string // suggested citation (Zitierweise)
+	ScopeLabel string
+	Extras     []fact
+	// SearchIn is the Bestand a search from this page is limited to (the
+	// Bestand itself and the units inside it); nil on other pages.
+	SearchIn      *bestandRef
 	Title         string
 	Hidden        bool
 	PersonRelated bool
@@ -453,11 +531,37 @@ func (s *Server) newUnitView(pu *access.PublicUnit) unitView {
 	if !pu.Open {
 		v.Release, v.Indefinite = releaseText(pu.Release)
 	}
+	v.ScopeLabel, v.Extras = scopeLabel(u.Level), extras(u)
 	return v
 }
 
-// absolute makes an absolute URL of path on the host the request came to.
-func absolute(r *http.Request, path string) string {
+// bestandRef names a Bestand for the search form of its pages.
+type bestandRef struct{ ID, Label string }
+
+// bestandOf returns the Signatur and title of the unit's Bestand (the unit
+// itself when it is one), from its public view.
+func bestandOf(pu *access.PublicUnit) (id, sig, title string) {
+	if pu.Unit.Level == preservation.LevelBestand {
+		return pu.Unit.ID, pu.Unit.Signatur, pu.Unit.Title
+	}
+	for _, a := range pu.Ancestors {
+		if a.Level == preservation.LevelBestand {
+			return a.ID, a.Signatur, pu.BestandTitle
+		}
+	}
+	return pu.Unit.Bestand, "", pu.BestandTitle
+}
+
+// absolute makes an absolute URL of path: under the public origin when
+// accounts know it (serve --public-url), else on the host the request came
+// to. Behind a reverse proxy the request's own host is an internal address
+// nobody outside can cite.
+func (s *Server) absolute(r *http.Request, path string) string {
+	if s.auth != nil && s.auth.Origin != "" {
+		if u, err := url.Parse(s.auth.Origin); err == nil {
+			return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}).String()
+		}
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
@@ -499,7 +603,18 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.newUnitView(pu)
-	v.Permalink = absolute(r, v.URL)
+	v.Permalink = s.absolute(r, v.URL)
+	bid, bsig, btitle := bestandOf(pu)
+	cited := pu.Unit.Signatur
+	switch {
+	case pu.Unit.Level == preservation.LevelBestand:
+		cited = ""
+	case cited == "" && !v.Hidden:
+		// Without a Signatur the title names the unit (what the page
+		// shows: never a withheld title).
+		cited = v.Title
+	}
+	v.Citation = citation(s.archive, bsig, btitle, cited, v.Permalink, preservation.GermanDate(s.room.Today()))
 	kids, err := s.room.Children(r.Context(), pu.Unit.ID, cp, childrenPageSize)
 	if err != nil {
 		s.fail(w, r, err)
@@ -510,6 +625,13 @@ func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) {
 		keep.Set("dateien", strconv.Itoa(fp))
 	}
 	v.Children = newListView(kids, v.URL, keep, "seite").withoutBestand()
+	if l := pu.Unit.Level; (l == preservation.LevelBestand || l == preservation.LevelGliederung) && bid != "" && kids.Total > 0 {
+		label := strings.TrimSpace(bsig + " " + btitle)
+		if label == "" {
+			label = "diesem Bestand"
+		}
+		v.SearchIn = &bestandRef{ID: bid, Label: label}
+	}
 	if pu.Open && pu.Unit.AIP != "" && s.files != nil {
 		files, err := s.files.List(r.Context(), string(pu.Unit.AIP))
 		switch {

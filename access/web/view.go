@@ -25,6 +25,14 @@ var funcs = template.FuncMap{
 	// escapes the field's text and adds <mark> elements around the marks.
 	"fragment": func(f search.Fragment) template.HTML { return template.HTML(f.HTML()) },
 	"field":    fieldName,
+	"sform":    func(q string, keep []hiddenField) searchForm { return searchForm{Q: q, Keep: keep} },
+}
+
+// searchForm fills the big search form: the words, and the chosen filters
+// a new search keeps (the search page's facets).
+type searchForm struct {
+	Q    string
+	Keep []hiddenField
 }
 
 var levelNames = map[string][2]string{
@@ -329,4 +337,81 @@ func newPager(base string, q url.Values, param string, page, size, total int) pa
 		}
 	}
 	return p
+}
+
+// fact is one labelled line of a unit's description.
+type fact struct{ Label, Value string }
+
+// extraFacts are the descriptive fields a finding aid brought along
+// (preservation.Unit.Extra, written by the EAD reader, profiles/ead) that a
+// researcher reads on the unit page, in the order of a printed Findbuch,
+// with their German names. Other Extra keys (the xdomea profile's
+// administrative data such as retention or appraisal proposals, the
+// closure notes the closure engine already shows) stay off the page.
+// closure.Public drops Extra of a closed person-related unit.
+var extraFacts = []struct{ key, label string }{
+	{"unitdate", "Datierung (laut Findbuch)"},
+	{"abstract", "Darin, Vermerke"},
+	{"genreform", "Archivalientyp"},
+	{"vorprovenienz", "Vorprovenienz"},
+	{"urheber", "Urheber"},
+	{"materialspec", "Material"},
+	{"dimensions", "Maße"},
+	{"bioghist", "Geschichte des Bestandsbildners"},
+	{"custodhist", "Bestandsgeschichte"},
+	{"arrangement", "Ordnung"},
+	{"odd", "Sonstige Erschließungsangaben"},
+	{"relatedmaterial", "Verwandte Unterlagen"},
+	{"separatedmaterial", "Ausgelagerte Unterlagen"},
+	{"originalsloc", "Verbleib der Originale"},
+	{"altformavail", "Andere Überlieferungsformen"},
+	{"bibliography", "Literatur"},
+	{"phystech", "Erhaltungszustand"},
+	{"userestrict", "Nutzungsbedingungen"},
+	{"prefercite", "Zitierweise laut Findbuch"},
+	{"Aktenplaneinheit", "Aktenplaneinheit"},
+}
+
+func extras(u preservation.Unit) []fact {
+	var out []fact
+	for _, e := range extraFacts {
+		if v := strings.TrimSpace(u.Extra[e.key]); v != "" {
+			out = append(out, fact{Label: e.label, Value: v})
+		}
+	}
+	return out
+}
+
+// scopeLabel names a unit's scope note: "Enthält" for files and documents,
+// as in a Findbuch; a description of a Bestand or a group is its "Inhalt".
+func scopeLabel(level string) string {
+	switch level {
+	case preservation.LevelTektonik, preservation.LevelBestand, preservation.LevelGliederung:
+		return "Inhalt"
+	}
+	return "Enthält"
+}
+
+// citation is the suggested way to cite a unit in German footnote style:
+// archive, Bestand, Signatur, then the stable URL and the day it was read,
+// e.g. "Sächsisches Staatsarchiv, 20050 Kreisamt Grimma, Nr. 36,
+// https://…/unit/… (abgerufen am 26.11.2026)". The Bestand's Signatur is
+// not repeated when the unit's Signatur starts with it. It uses only what
+// the page shows: no title, so a closed unit's citation hides nothing.
+func citation(archive, bestandSig, bestandTitle, signatur, permalink, today string) string {
+	var parts []string
+	if archive != "" {
+		parts = append(parts, archive)
+	}
+	if b := strings.TrimSpace(bestandSig + " " + bestandTitle); b != "" && bestandSig != signatur {
+		parts = append(parts, b)
+		if rest, ok := strings.CutPrefix(signatur, bestandSig+" "); ok && bestandSig != "" {
+			signatur = rest
+		}
+	}
+	if signatur != "" {
+		parts = append(parts, signatur)
+	}
+	parts = append(parts, permalink+" (abgerufen am "+today+")")
+	return strings.Join(parts, ", ")
 }

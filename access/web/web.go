@@ -88,6 +88,18 @@ type Server struct {
 	routes []string
 	auth   *Auth // nil: no accounts
 	ead    EAD   // nil: no EAD routes (SetEAD)
+	// archive is the archive's name, the first part of a citation.
+	archive string
+}
+
+// WithArchiveName names the archive in the citation suggested on unit
+// pages (serve --archive); without it the citation starts with the
+// Bestand.
+func WithArchiveName(name string) Option {
+	return func(s *Server) error {
+		s.archive = strings.TrimSpace(name)
+		return nil
+	}
 }
 
 // New returns the web front over the reading room and its files. files may

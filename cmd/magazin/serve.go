@@ -101,7 +101,8 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		return err
 	}
 	defer closeAccounts()
-	h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger, web.WithAuth(auth))
+	h, err := web.New(e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger, web.WithAuth(auth),
+		web.WithArchiveName(c.String("archive")))
 	if err != nil {
 		return err
 	}
