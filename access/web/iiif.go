@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strconv"
 
 	"github.com/magazin-archiv/magazin/access"
 	"github.com/magazin-archiv/magazin/access/iiif"
@@ -82,5 +81,13 @@ func (s *Server) iiifViewer(w http.ResponseWriter, r *http.Request) {
 	}
 	v := iiifView{Unit: s.newUnitView(pu), Manifest: iiif.ManifestPath(pu.Unit.ID), Pages: n}
 	w.Header().Set("Content-Security-Policy", viewerCSP)
-	s.render(w, r, http.StatusOK, "iiif.html", page{Title: "Digitalisat (" + strconv.Itoa(n) + " Seiten) – " + v.Unit.heading(), Data: v})
+	s.render(w, r, http.StatusOK, "iiif.html", page{Title: "Digitalisat (" + pagesText(n) + ") – " + v.Unit.heading(), Data: v})
+}
+
+// pagesText counts pages in German: "1 Seite", "1.200 Seiten".
+func pagesText(n int) string {
+	if n == 1 {
+		return "1 Seite"
+	}
+	return germanNumber(n) + " Seiten"
 }

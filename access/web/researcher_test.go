@@ -144,3 +144,14 @@ func TestUndeterminedClosureBadge(t *testing.T) {
 	mustContain(t, "search", r.body, "gesperrt, Fristende noch unbestimmt")
 	mustNotContain(t, "search", r.body, "Frist offen")
 }
+
+// TestOneDigitisedPage: a unit with one digitised page offers "1 Seite",
+// not "1 Seiten", on its page and in the image viewer.
+func TestOneDigitisedPage(t *testing.T) {
+	f := newFixture(t, 0)
+	r := get(t, f.srv, "/unit/"+short(idOpen))
+	mustContain(t, "unit page", r.body, "Digitalisat ansehen (1 Seite)</a>")
+	r = get(t, f.srv, "/unit/"+short(idOpen)+"/digitalisat")
+	mustContain(t, "image viewer", r.body, `role="status">1 Seite</span>`, "<title>Digitalisat (1 Seite) – ")
+	mustNotContain(t, "image viewer", r.body, "1 Seiten")
+}
