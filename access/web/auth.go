@@ -272,6 +272,10 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	case "abgemeldet":
 		v.Notice = "Sie sind abgemeldet."
 	}
+	if v.Notice == "" && strings.HasSuffix(strings.SplitN(v.Next, "?", 2)[0], "/antrag") {
+		v.Notice = "Um die Verkürzung der Schutzfrist zu beantragen, melden Sie sich bitte an. Wenn Sie noch kein Konto haben, " +
+			"registrieren Sie sich zuerst; danach kommen Sie zu Ihrem Antrag zurück."
+	}
 	s.render(w, r, http.StatusOK, "login.html", page{Title: "Anmelden", Data: v})
 }
 
@@ -352,7 +356,18 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	s.render(w, r, http.StatusOK, "register.html", page{Title: "Registrieren", Data: loginView{CSRF: s.preToken(w, r), Register: true, MinPassword: accounts.MinPassword}})
+	s.render(w, r, http.StatusOK, "register.html", page{Title: "Registrieren", Data: loginView{CSRF: s.preToken(w, r), Register: true,
+		MinPassword: accounts.MinPassword, Next: localTarget(r.URL.Query().Get("weiter"))}})
+}
+
+// loginURL is the login page with a notice and, when there is one, the
+// page to return to after the login.
+func loginURL(notice, next string) string {
+	q := url.Values{"hinweis": {notice}}
+	if next != "" {
+		q.Set("weiter", next)
+	}
+	return "/anmelden?" + q.Encode()
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) {
@@ -366,7 +381,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := loginView{CSRF: s.preToken(w, r), Register: true, MinPassword: accounts.MinPassword, Email: r.PostFormValue("email"),
-		Name: r.PostFormValue("name"), Institution: r.PostFormValue("institution")}
+		Name: r.PostFormValue("name"), Institution: r.PostFormValue("institution"), Next: localTarget(r.PostFormValue("weiter"))}
 	pw := r.PostFormValue("passwort")
 	if pw != r.PostFormValue("passwort2") {
 		v.Error = "Die beiden Passwörter stimmen nicht überein."
@@ -387,7 +402,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		if s.auth.Accounts.Approval() {
 			notice = "freischaltung"
 		}
-		http.Redirect(w, r, "/anmelden?hinweis="+notice, http.StatusSeeOther)
+		http.Redirect(w, r, loginURL(notice, v.Next), http.StatusSeeOther)
 		return
 	case errors.Is(err, accounts.ErrInvalid):
 		v.Error = "Bitte prüfen Sie Ihre Angaben: eine gültige E-Mail-Adresse, Ihr Name und ein Passwort mit mindestens 12 Zeichen."
@@ -398,10 +413,10 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u.Status == accounts.StatusActive {
-		http.Redirect(w, r, "/anmelden?hinweis=registriert", http.StatusSeeOther)
+		http.Redirect(w, r, loginURL("registriert", v.Next), http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/anmelden?hinweis=freischaltung", http.StatusSeeOther)
+	http.Redirect(w, r, loginURL("freischaltung", v.Next), http.StatusSeeOther)
 }
 
 const expiredText = "Ihr vorläufiges Passwort ist abgelaufen (es gilt 24 Stunden). Bitte bitten Sie das Archiv um ein neues."

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -154,4 +156,47 @@ func TestOneDigitisedPage(t *testing.T) {
 	r = get(t, f.srv, "/unit/"+short(idOpen)+"/digitalisat")
 	mustContain(t, "image viewer", r.body, `role="status">1 Seite</span>`, "<title>Digitalisat (1 Seite) – ")
 	mustNotContain(t, "image viewer", r.body, "1 Seiten")
+}
+
+// TestRequestLeadsThroughRegistration: a newcomer who presses
+// "Verkürzung der Schutzfrist beantragen" learns on the login page why a
+// login is needed, and registering and logging in bring them back to the
+// request form of that unit, not to an empty "Meine Anträge".
+func TestRequestLeadsThroughRegistration(t *testing.T) {
+	f := newFixture(t, 0)
+	ts := httptest.NewServer(f.srv)
+	defer ts.Close()
+	c := newClient(t, ts)
+	form := "/unit/" + short(idClosed) + "/antrag"
+
+	r := c.get(form)
+	login := r.h.Get("Location")
+	if r.code != http.StatusSeeOther || login != "/anmelden?weiter="+url.QueryEscape(form) {
+		t.Fatalf("anonymous request form: %d → %q", r.code, login)
+	}
+	r = c.get(login)
+	mustContain(t, "login page", r.body, "Um die Verkürzung der Schutzfrist zu beantragen, melden Sie sich bitte an.",
+		`<a href="/registrieren?weiter=`+strings.ToLower(url.QueryEscape(form))+`">`) // html/template writes %2f
+
+	reg := "/registrieren?weiter=" + url.QueryEscape(form)
+	r = c.get(reg)
+	mustContain(t, "registration page", r.body, `<input type="hidden" name="weiter" value="`+form+`">`)
+	r = c.post("/registrieren", url.Values{"csrf": {c.token(reg)}, "weiter": {form}, "name": {"Hanna Forscherin"},
+		"email": {"hanna@uni.example"}, "institution": {"Universität Leipzig"}, "passwort": {"ein langes Passwort"}, "passwort2": {"ein langes Passwort"}})
+	next := r.h.Get("Location")
+	if r.code != http.StatusSeeOther || !strings.Contains(next, "hinweis=registriert") || !strings.Contains(next, "weiter="+url.QueryEscape(form)) {
+		t.Fatalf("registration: %d → %q", r.code, next)
+	}
+	r = c.get(next)
+	mustContain(t, "login after registration", r.body, "Ihr Konto ist angelegt.", `name="weiter" value="`+form+`"`)
+	r = c.post("/anmelden", url.Values{"csrf": {c.token(next)}, "weiter": {form}, "email": {"hanna@uni.example"}, "passwort": {"ein langes Passwort"}})
+	if r.code != http.StatusSeeOther || r.h.Get("Location") != form {
+		t.Fatalf("login: %d → %q, want the request form", r.code, r.h.Get("Location"))
+	}
+	r = c.get(form)
+	mustContain(t, "request form", r.body, "20001 Nr. 1")
+
+	// A foreign target is dropped, as on the login page.
+	r = c.get("/registrieren?weiter=" + url.QueryEscape("//evil.example/x"))
+	mustNotContain(t, "registration with a foreign target", r.body, "evil.example")
 }
