@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -126,5 +127,15 @@ func TestBrowserResearcher(t *testing.T) {
 	if w := b.Eval(`document.documentElement.scrollWidth`); w != float64(390) {
 		t.Errorf("Bestand page at 390 px is %v px wide", w)
 	}
-	b.Step("desktop", chromedp.EmulateViewport(1280, 900))
+	// On a phone the facets come after the hits; a link leads there.
+	b.Step("phone search", chromedp.Navigate(ts.URL+"/search?q=Ratssitzungen"), chromedp.WaitVisible(chromedp.CSS(".to-facets a")),
+		chromedp.Click(chromedp.CSS(".to-facets a")), chromedp.Sleep(300*time.Millisecond), b.Contrast("phone search"), b.Shot("r7-suche-schmal-filter"))
+	if in := b.Eval(`(() => { const top = document.getElementById('filter-h').getBoundingClientRect().top;
+		return window.scrollY > 0 && top >= 0 && top < window.innerHeight / 2; })()`); in != true {
+		t.Errorf("the link to the facets did not bring their heading into view")
+	}
+	b.Step("desktop", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(ts.URL+"/search?q=Ratssitzungen"), chromedp.WaitVisible(chromedp.CSS(".facets")))
+	if d := b.Eval(`getComputedStyle(document.querySelector('.to-facets')).display`); d != "none" {
+		t.Errorf("desktop: the link to the facets beside the hits is shown (%v)", d)
+	}
 }
