@@ -739,6 +739,10 @@ func leakRequests(t *testing.T, routes []string, us []*leakUnit, bestand string,
 					}
 				case "{process}":
 					vals = []string{stand("00000000-0000-0000-0000-000000000000"), url.PathEscape(us[3].id), us[3].short(), "..%2F..%2Funit%2F" + us[3].short()}
+				case "{job}":
+					// Quarantine entries (the desk): a job id, path tricks, a unit id.
+					vals = []string{"00000000-0000-0000-0000-000000000000", "..%2F..%2Fcatalog", "..", "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+						url.PathEscape(us[3].id)}
 				default:
 					t.Fatalf("route %q has the wildcard %s, which the leak hunt cannot fill: teach it", pattern, w)
 				}
