@@ -1,21 +1,18 @@
 package main
 
 import (
-	"os"
-
 	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 // bar renders library progress on a terminal; elsewhere it is silent.
 type bar struct{ pb *progressbar.ProgressBar }
 
 func newBar(c *cli.Context, desc string) *bar {
-	if c.Bool("json") || !term.IsTerminal(int(os.Stderr.Fd())) {
+	if c.Bool("json") || !stderrTerminal(c) {
 		return &bar{}
 	}
-	return &bar{pb: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(os.Stderr),
+	return &bar{pb: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(c.App.ErrWriter),
 		progressbar.OptionSetDescription(desc), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
 		progressbar.OptionThrottle(100_000_000))}
 }

@@ -101,6 +101,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		return err
 	}
 	defer closeAccounts()
+	d.accounts = auth.Accounts
 	archive := c.String("archive") // cited on unit pages
 	if archive == "" {
 		archive = c.String("oai-name")
@@ -130,6 +131,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	adminAddr := adminAddress(c, e.cfg.DataDir)
+	d.adminUnix = strings.HasPrefix(adminAddr, "unix:")
 	adminLn, err := listenAdmin(adminAddr)
 	if err != nil {
 		ln.Close()
@@ -221,6 +223,7 @@ loop:
 	if err := adminSrv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
+	d.runs.Wait() // verbs run for the command line (cancelled with endAdminWaits) end before the archive closes
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		errs = append(errs, serveErr)
 	}

@@ -1,0 +1,287 @@
+package main
+
+// Verbs while the daemon runs: the daemon holds the catalog and the
+// accounts (badger: one process only). A verb that finds them held by a
+// daemon that answers on its admin socket hands its whole command line to
+// that daemon, which runs the same verb in-process over its already open
+// archive and streams stdout, stderr and the exit code back
+// (internal/cmdrelay). Only `serve` and `rebuild` are refused there
+// (notInDaemon).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/magazin-archiv/magazin/access/accounts"
+	"github.com/magazin-archiv/magazin/internal/cmdrelay"
+)
+
+// notInDaemon are the verbs a daemon does not run for the command line,
+// with the reason the operator is told.
+var notInDaemon = map[string]string{
+	"serve":   "a daemon already runs on this data directory",
+	"rebuild": "rebuild needs the archive to itself: stop the daemon (magazin serve) first, then run magazin rebuild",
+}
+
+// host is what a verb run inside the daemon uses instead of opening the
+// archive itself.
+type host struct {
+	e        *env
+	accounts *accounts.DB
+	// terminal: the client's stderr is a terminal (progress bars).
+	terminal bool
+}
+
+type hostKey struct{}
+
+// hostOf returns the daemon hosting this run, or nil on the command line.
+func hostOf(ctx context.Context) *host {
+	h, _ := ctx.Value(hostKey{}).(*host)
+	return h
+}
+
+// env returns the daemon's archive for one verb; closing it leaves the
+// daemon's open.
+func (h *host) env(c *cli.Context) (*env, error) {
+	e := *h.e
+	e.borrowed = true
+	var err error
+	if e.cfg, err = h.config(c); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// config is the daemon's Config for one verb, with a logger of its own
+// that writes to the user's stderr as the command line would (at the
+// verb's --log-level and --log-format); the daemon's settings and its
+// log level stay as they are.
+func (h *host) config(c *cli.Context) (Config, error) {
+	cfg := h.e.cfg
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return Config{}, fmt.Errorf("%w: --log-level: %v", errUsage, err)
+	}
+	var err error
+	if cfg.Logger, err = newLoggerTo(c.App.ErrWriter, h.terminal, lvl, c.String("log-format")); err != nil {
+		return Config{}, fmt.Errorf("%w: --log-format: %v", errUsage, err)
+	}
+	return cfg, nil
+}
+
+// daemonHolds: the archive is held by a running daemon that answers on
+// addr; main hands the command line to it.
+type daemonHolds struct {
+	addr string
+	err  error
+}
+
+func (d *daemonHolds) Error() string {
+	return fmt.Sprintf("%v (held by the daemon on %s)", d.err, d.addr)
+}
+
+func (d *daemonHolds) Unwrap() error { return d.err }
+
+// heldByDaemon is called where the catalog or the accounts could not be
+// opened: err becomes a daemonHolds when a daemon answers on the data
+// directory's admin address, else it stays as it is.
+func heldByDaemon(c *cli.Context, dataDir string, err error) error {
+	if hostOf(c.Context) != nil {
+		return err
+	}
+	addr := c.String("admin-addr")
+	if addr == "" {
+		addr = os.Getenv("MAGAZIN_ADMIN_ADDR")
+	}
+	if addr == "" {
+		addr = "unix:" + filepath.Join(dataDir, "admin.sock")
+	}
+	if !daemonAnswers(c.Context, addr) {
+		return err
+	}
+	return &daemonHolds{addr: addr, err: err}
+}
+
+// daemonAnswers asks the admin API's /healthz.
+func daemonAnswers(ctx context.Context, addr string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	a := newAdminClient(addr)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/healthz", nil)
+	if err != nil {
+		return false
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// forward runs args (the command line without the program name) in the
+// daemon on addr and returns the exit code. stdin is what the verb read
+// before it found the archive held, then the rest of the real stdin.
+func forward(ctx context.Context, addr string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := newAdminClient(addr)
+	hc := *a.hc
+	hc.Timeout = 0 // a verb takes as long as it takes
+	cl := &cmdrelay.Client{HTTP: &hc, URL: a.base + "/admin/api/run", CancelWait: 30 * time.Second}
+	cwd, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(stderr, "magazin:", err)
+		return 2
+	}
+	req := cmdrelay.Request{Args: absArgs(args, cwd), Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	code, err := cl.Run(ctx, req, stdin, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "magazin: the daemon on %s: %v\n", addr, err)
+		if ctx.Err() != nil {
+			return exitCode(ctx.Err())
+		}
+		return exitCode(errUsage)
+	}
+	return code
+}
+
+// absArgs makes the relative paths among args absolute (against cwd), for
+// the daemon, whose working directory is another: an argument or a flag's
+// value (--flag=value too) that names an existing file, or a path whose
+// directory exists (an output still to be made).
+func absArgs(args []string, cwd string) []string {
+	out := make([]string, len(args))
+	abs := func(v string) string {
+		if v == "" || v == "-" || filepath.IsAbs(v) || strings.Contains(v, "://") {
+			return v
+		}
+		p := filepath.Join(cwd, v)
+		if _, err := os.Lstat(p); err == nil {
+			return p
+		}
+		if strings.ContainsRune(v, filepath.Separator) {
+			if fi, err := os.Stat(filepath.Dir(p)); err == nil && fi.IsDir() {
+				return p
+			}
+		}
+		return v
+	}
+	for i, a := range args {
+		if name, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+			out[i] = name + "=" + abs(v)
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			out[i] = a
+			continue
+		}
+		out[i] = abs(a)
+	}
+	return out
+}
+
+// stdinRecorder is the command line's stdin: it keeps what a verb read,
+// so that the daemon gets it again when the verb is handed over.
+type stdinRecorder struct {
+	f   *os.File
+	mu  sync.Mutex
+	got bytes.Buffer
+}
+
+func (r *stdinRecorder) Read(p []byte) (int, error) {
+	n, err := r.f.Read(p)
+	r.record(p[:n])
+	return n, err
+}
+
+func (r *stdinRecorder) record(p []byte) {
+	r.mu.Lock()
+	r.got.Write(p)
+	r.mu.Unlock()
+}
+
+// replay returns what was read, then the rest of stdin.
+func (r *stdinRecorder) replay() io.Reader {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return io.MultiReader(bytes.NewReader(bytes.Clone(r.got.Bytes())), r.f)
+}
+
+// stdinFile returns the file under a command's stdin, if it is one.
+func stdinFile(rd io.Reader) (*os.File, bool) {
+	switch r := rd.(type) {
+	case *os.File:
+		return r, true
+	case *stdinRecorder:
+		return r.f, true
+	}
+	return nil, false
+}
+
+// stderrTerminal tells whether the user sees stderr on a terminal.
+func stderrTerminal(c *cli.Context) bool {
+	if h := hostOf(c.Context); h != nil {
+		return h.terminal
+	}
+	return term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// runVerb runs one command line handed over by a client (see forward),
+// with the daemon's archive and accounts.
+func (d *daemon) runVerb(ctx context.Context, req cmdrelay.Request, stdin io.Reader, stdout, stderr io.Writer) int {
+	d.runs.Add(1)
+	defer d.runs.Done()
+	if !d.adminUnix {
+		fmt.Fprintln(stderr, "magazin: the daemon runs command-line verbs only for its unix admin socket (--admin-addr unix:PATH), whose file permissions say who is an operator")
+		return exitCode(errUsage)
+	}
+	app := newApp()
+	app.Reader, app.Writer, app.ErrWriter = stdin, stdout, stderr
+	// urfave/cli writes to its shared help and version flags when it
+	// parses them, and runs here parse at once. Help never comes here
+	// (the command line shows it without opening the archive).
+	app.HideHelp, app.HideHelpCommand, app.HideVersion = true, true, true
+	hideHelp(app.Commands)
+	before := app.Before
+	app.Before = func(c *cli.Context) error {
+		if why, ok := notInDaemon[c.Args().First()]; ok {
+			return fmt.Errorf("%w: %s", errUsage, why)
+		}
+		return before(c)
+	}
+	ctx = context.WithValue(ctx, hostKey{}, &host{e: d.e, accounts: d.accounts, terminal: req.Terminal})
+	start := time.Now()
+	log := d.e.cfg.Logger.With("component", "cli")
+	log.Info("command line verb", "args", req.Args)
+	err := app.RunContext(ctx, interspersed(app, append([]string{"magazin"}, req.Args...)))
+	report(stderr, err)
+	code := exitCode(err)
+	log.Info("command line verb done", "args", req.Args, "exit", code, "took", time.Since(start).Round(time.Millisecond))
+	return code
+}
+
+// report tells the user of a failed command.
+func report(w io.Writer, err error) {
+	if err != nil && !errors.Is(err, errReported) {
+		fmt.Fprintln(w, "magazin:", err)
+	}
+}
+
+func hideHelp(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.HideHelp, c.HideHelpCommand = true, true
+		hideHelp(c.Subcommands)
+	}
+}

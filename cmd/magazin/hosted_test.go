@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// magazinAt runs magazin in dir with stdin.
+func magazinAt(t *testing.T, dir, stdin string, args ...string) run {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	var o, e bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &o, &e
+	err := cmd.Run()
+	r := run{stdout: o.String(), stderr: e.String()}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("magazin %v: %v", args, err)
+	}
+	return r
+}
+
+// What differs between two runs of the same verb by nature: new ids and
+// timestamps.
+var (
+	uuidRE  = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	accRE   = regexp.MustCompile(`acc-[0-9a-f]{32}`)
+	stampRE = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
+	// journal segments hold their times, so their hashes differ too
+	hashRE = regexp.MustCompile(`sha512 [0-9a-f]{16}`)
+)
+
+func normalized(s string) string {
+	s = stampRE.ReplaceAllString(accRE.ReplaceAllString(uuidRE.ReplaceAllString(s, "UUID"), "ACC"), "TIME")
+	return hashRE.ReplaceAllString(s, "sha512 HASH")
+}
+
+// Every verb gives the same stdout, stderr and exit code whether the
+// daemon runs (it then runs the verb for the command line) or not: the
+// same command lines run first on a stopped copy of the archive, then on
+// the original while `magazin serve` holds it. stdin (a password) reaches
+// the daemon; a relative path is the caller's.
+func TestVerbsThroughDaemonLikeStopped(t *testing.T) {
+	g, id := dipArchive(t)
+	data := g[1]
+	fgData := filepath.Join(t.TempDir(), "fg")
+	if out, err := exec.Command("cp", "-a", data, fgData).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	// A submission beside the callers' working directory, named relatively.
+	work := t.TempDir()
+	if out, err := exec.Command("cp", "-a", sampleDir(t), filepath.Join(work, "abgabe")).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v %s", err, out)
+	}
+	os.WriteFile(filepath.Join(work, "abgabe", "Nachtrag.txt"), []byte("Nachtrag\n"), 0o644)
+
+	cases := []struct {
+		name  string
+		stdin string
+		args  []string
+		code  int
+	}{
+		{"aip list", "", []string{"aip", "list"}, 0},
+		{"aip show json", "", []string{"aip", "show", "--json", id}, 0},
+		{"unit show", "", []string{"unit", "show", "20001 Nr. 1"}, 0},
+		{"unit show json", "", []string{"unit", "show", "--json", "20001 Nr. 1"}, 0},
+		{"search", "", []string{"search", "Bauantrag"}, 0},
+		{"unknown AIP", "", []string{"aip", "show", "urn:uuid:00000000-0000-4000-8000-000000000000"}, 1},
+		{"unknown unit", "", []string{"unit", "show", "99999 Nr. 9"}, 1},
+		{"usage", "", []string{"unit", "show"}, 2},
+		{"closure change", "", []string{"closure", "set", "--personal", "--created", "2020-01-01", "20001 Nr. 1"}, 0},
+		{"closure shown", "", []string{"unit", "show", "--json", "20001 Nr. 1"}, 0},
+		{"search after closure", "", []string{"search", "--json", "Bauantrag"}, 0},
+		{"user add", "ein-langes-Passwort-42\n", []string{"user", "add", "--role", "archivist", "--name", "Clara Schmidt", "clara@archiv.example"}, 0},
+		{"user add again", "ein-langes-Passwort-42\n", []string{"user", "add", "--name", "Clara Schmidt", "clara@archiv.example"}, 2},
+		{"user add weak password", "kurz\n", []string{"user", "add", "--name", "Hans", "hans@archiv.example"}, 2},
+		{"user list", "", []string{"user", "list"}, 0},
+		{"ingest relative dir", "", []string{"ingest", "--bestand", "20001", "abgabe"}, 0},
+		{"ingest missing dir", "", []string{"ingest", "nirgends"}, 1},
+		{"aip list after ingest", "", []string{"aip", "list", "--json"}, 0},
+		{"verify", "", []string{"aip", "verify", "--all"}, 0},
+		{"journal verify", "", []string{"journal", "verify"}, 0},
+	}
+	fg := map[string]run{}
+	for _, tc := range cases {
+		r := magazinAt(t, work, tc.stdin, append([]string{"--data", fgData}, tc.args...)...)
+		if r.code != tc.code {
+			t.Fatalf("stopped %s: exit %d, want %d\n%s%s", tc.name, r.code, tc.code, r.stdout, r.stderr)
+		}
+		fg[tc.name] = r
+	}
+
+	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0")...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	waitAdmin(t, filepath.Join(data, "admin.sock"), p)
+	norm := func(s string) string { return normalized(strings.ReplaceAll(s, fgData, data)) }
+	for _, tc := range cases {
+		r := magazinAt(t, work, tc.stdin, append(g, tc.args...)...)
+		// The daemon was given the relative path made absolute.
+		r.stdout = strings.ReplaceAll(r.stdout, work+string(filepath.Separator), "")
+		f := fg[tc.name]
+		if r.code != f.code {
+			t.Errorf("with the daemon %s: exit %d, stopped %d\n%s%s", tc.name, r.code, f.code, r.stdout, r.stderr)
+		}
+		if got, want := normalized(r.stdout), norm(f.stdout); got != want {
+			t.Errorf("with the daemon %s: stdout\n%s\nstopped:\n%s", tc.name, got, want)
+		}
+		if got, want := normalized(r.stderr), norm(f.stderr); got != want {
+			t.Errorf("with the daemon %s: stderr\n%s\nstopped:\n%s", tc.name, got, want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("daemon output:\n%s", p.out)
+	}
+	// The verbs borrowed the daemon's archive and left it open.
+	if r := magazin(t, append(g, "aip", "list")...); r.code != 0 || strings.Count(r.stdout, "urn:uuid:") != 2 {
+		t.Errorf("aip list at the end: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("serve exit %d:\n%s", code, p.out)
+	}
+	// Without the daemon the archive is the same as the stopped copy.
+	if a, b := mustRun(t, append(g, "unit", "show", "--json", "20001 Nr. 1")...), mustRun(t, "--data", fgData, "unit", "show", "--json", "20001 Nr. 1"); normalized(a) != normalized(b) {
+		t.Errorf("after the daemon: %s\nstopped copy: %s", a, b)
+	}
+}
+
+// The daemon refuses what needs the archive to itself, with a clear
+// answer; Ctrl-C on the command line stops the verb in the daemon (an
+// ingest: nothing is archived) and the daemon goes on.
+func TestVerbsThroughDaemonDeniedAndCancelled(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	g := []string{"--data", data}
+	mustRun(t, append(g, "ingest", sampleDir(t))...)
+	big := filepath.Join(t.TempDir(), "gross")
+	os.MkdirAll(big, 0o755)
+	for i := range 10000 {
+		os.WriteFile(filepath.Join(big, fmt.Sprintf("Blatt-%05d.txt", i)), []byte(fmt.Sprintf("Blatt %d\n", i)), 0o644)
+	}
+
+	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0")...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	waitAdmin(t, filepath.Join(data, "admin.sock"), p)
+
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rebuild"}, "magazin: usage: rebuild needs the archive to itself: stop the daemon (magazin serve) first, then run magazin rebuild\n"},
+		{[]string{"serve", "--addr", freeAddr(t)}, "magazin: usage: a daemon already runs on this data directory\n"},
+	} {
+		r := magazin(t, append(g, tc.args...)...)
+		if r.code != 2 || r.stderr != tc.want || r.stdout != "" {
+			t.Errorf("%v with the daemon: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, r.code, r.stderr, r.stdout, tc.want)
+		}
+	}
+
+	cmd := exec.Command(bin, append(g, "ingest", big)...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// The daemon has begun: the ingest's staging directory is there.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		es, _ := os.ReadDir(filepath.Join(data, "staging"))
+		if len(es) > 0 {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the ingest ended before it could be interrupted: %v\n%s%s", err, o.String(), e.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no staging directory after 60 s:\n%s", p.out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Other verbs run beside it, at once.
+	var wg sync.WaitGroup
+	shows := make([]run, 4)
+	for i := range shows {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := []string{"aip", "list", "--json"}
+			if i%2 == 1 {
+				args = []string{"unit", "list"}
+			}
+			shows[i] = magazin(t, append(g, args...)...)
+		}()
+	}
+	wg.Wait()
+	for i, r := range shows {
+		if r.code != 0 || !strings.Contains(r.stdout, "sample-transfer") {
+			t.Errorf("verb %d beside the ingest: exit %d\n%s%s", i, r.code, r.stdout, r.stderr)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the ingest ended before it could be interrupted: %v\n%s%s", err, o.String(), e.String())
+	default:
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(40 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("the interrupted ingest did not end:\n%s%s", o.String(), e.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 130 || !strings.Contains(e.String(), "context canceled") {
+		t.Errorf("interrupted ingest: exit %d, stderr %q; want 130 and the cancellation", code, e.String())
+	}
+	// The daemon goes on; nothing of the interrupted ingest was archived
+	// nor left in staging.
+	r := magazin(t, append(g, "aip", "list")...)
+	if r.code != 0 || strings.Count(r.stdout, "urn:uuid:") != 1 || strings.Contains(r.stdout, "gross") {
+		t.Errorf("aip list after the interruption: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if es, _ := os.ReadDir(filepath.Join(data, "staging")); len(es) != 0 {
+		t.Errorf("staging after the interruption: %v", es)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("serve exit %d:\n%s", code, p.out)
+	}
+}
