@@ -248,3 +248,36 @@ func TestVerbsThroughDaemonDeniedAndCancelled(t *testing.T) {
 		t.Errorf("serve exit %d:\n%s", code, p.out)
 	}
 }
+
+// On an admin address over TCP, which any local user can reach, the
+// daemon runs no verbs for the command line.
+func TestVerbsThroughDaemonNotOverTCP(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	g := []string{"--data", data}
+	mustRun(t, append(g, "ingest", sampleDir(t))...)
+	admin := freeAddr(t)
+	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0", "--admin-addr", admin)...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for !daemonAnswers(t.Context(), admin) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no admin API on %s:\n%s", admin, p.out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd := exec.Command(bin, append(g, "aip", "list")...)
+	cmd.Env = append(os.Environ(), "MAGAZIN_ADMIN_ADDR="+admin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 2 || o.Len() != 0 || !strings.Contains(e.String(), "only for its unix admin socket") {
+		t.Errorf("aip list over TCP: exit %d\n%s%s", code, o.String(), e.String())
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("serve exit %d:\n%s", code, p.out)
+	}
+}

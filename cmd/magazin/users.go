@@ -222,7 +222,7 @@ func withAccounts(c *cli.Context, fn func(*accounts.DB) error) error {
 	}
 	db, err := accounts.Open(accounts.DefaultDir(cfg.DataDir), accounts.Options{Logger: cfg.Logger})
 	if err != nil {
-		return heldByDaemon(c, cfg.DataDir, fmt.Errorf("%w: %v", errUsage, err))
+		return heldByDaemon(c, cfg.DataDir, fmt.Errorf("%w: %v (is magazin serve running?)", errUsage, err))
 	}
 	defer db.Close()
 	return fn(db)
