@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -145,8 +146,9 @@ func forward(ctx context.Context, addr string, args []string, stdin io.Reader, s
 		fmt.Fprintln(stderr, "magazin:", err)
 		return 2
 	}
-	req := cmdrelay.Request{Args: absArgs(args, cwd), Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
-	code, err := cl.Run(ctx, req, stdin, stdout, stderr)
+	abs, shown := absArgs(args, cwd)
+	req := cmdrelay.Request{Args: abs, Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	code, err := cl.Run(ctx, req, stdin, asTyped{stdout, shown}, asTyped{stderr, shown})
 	if err != nil {
 		fmt.Fprintf(stderr, "magazin: the daemon on %s: %v\n", addr, err)
 		if ctx.Err() != nil {
@@ -160,36 +162,106 @@ func forward(ctx context.Context, addr string, args []string, stdin io.Reader, s
 // absArgs makes the relative paths among args absolute (against cwd), for
 // the daemon, whose working directory is another: an argument or a flag's
 // value (--flag=value too) that names an existing file, or a path whose
-// directory exists (an output still to be made).
-func absArgs(args []string, cwd string) []string {
-	out := make([]string, len(args))
+// directory exists (an output still to be made). shown maps each path
+// made absolute to the path as typed, except for the global settings
+// (--data, ...), which are shown absolute without the daemon too.
+func absArgs(args []string, cwd string) (out []string, shown map[string]string) {
+	out, shown = make([]string, len(args)), map[string]string{}
+	global := false
 	abs := func(v string) string {
 		if v == "" || v == "-" || filepath.IsAbs(v) || strings.Contains(v, "://") {
 			return v
 		}
 		p := filepath.Join(cwd, v)
-		if _, err := os.Lstat(p); err == nil {
-			return p
-		}
-		if strings.ContainsRune(v, filepath.Separator) {
-			if fi, err := os.Stat(filepath.Dir(p)); err == nil && fi.IsDir() {
-				return p
+		_, err := os.Lstat(p)
+		if err != nil && strings.ContainsRune(v, filepath.Separator) {
+			if fi, serr := os.Stat(filepath.Dir(p)); serr == nil && fi.IsDir() {
+				err = nil
 			}
 		}
-		return v
+		if err != nil {
+			return v
+		}
+		if !global {
+			shown[p] = strings.TrimSuffix(v, string(filepath.Separator))
+		}
+		return p
 	}
 	for i, a := range args {
-		if name, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(a, "-") {
+		name, v, hasValue := strings.Cut(a, "=")
+		isFlag := strings.HasPrefix(a, "-") && a != "-"
+		if isFlag {
+			global = globalPathFlags[strings.TrimLeft(name, "-")]
+		}
+		switch {
+		case isFlag && hasValue:
 			out[i] = name + "=" + abs(v)
-			continue
-		}
-		if strings.HasPrefix(a, "-") {
+			global = false
+		case isFlag:
 			out[i] = a
-			continue
+		default:
+			out[i] = abs(a)
+			global = false
 		}
-		out[i] = abs(a)
 	}
-	return out
+	return out, shown
+}
+
+// globalPathFlags are the global flags naming files; the command line
+// resolves them itself (configFrom) and shows them absolute.
+var globalPathFlags = map[string]bool{"data": true, "config": true, "store": true, "policy": true, "xdomea-schemas": true}
+
+// asTyped writes the daemon's output with the paths absArgs made absolute
+// shown as they were typed (a verb that echoes its argument echoes it as
+// without the daemon): where such a path stands whole or begins a longer
+// one. Output comes in the verb's writes, which do not split a path in
+// practice.
+type asTyped struct {
+	w     io.Writer
+	shown map[string]string
+}
+
+func (a asTyped) Write(p []byte) (int, error) {
+	if len(a.shown) == 0 {
+		return a.w.Write(p)
+	}
+	s := string(p)
+	paths := make([]string, 0, len(a.shown))
+	for abs := range a.shown {
+		paths = append(paths, abs)
+	}
+	slices.SortFunc(paths, func(x, y string) int { return len(y) - len(x) }) // the longest first
+	for _, abs := range paths {
+		s = replaceWhole(s, abs, a.shown[abs])
+	}
+	if _, err := io.WriteString(a.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// replaceWhole replaces old in s by new where it is not part of a longer
+// name: followed by the end, a separator or a character that is no part
+// of a file name in practice.
+func replaceWhole(s, old, new string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		// A path inside "." stays absolute: it may be anything below the
+		// working directory (the data directory, say).
+		if end == len(s) || strings.ContainsRune(" \t\r\n\"':,;)]}>", rune(s[end])) || s[end] == '/' && new != "." {
+			b.WriteString(s[:i])
+			b.WriteString(new)
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
 }
 
 // stdinRecorder is the command line's stdin: it keeps what a verb read,

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -112,8 +113,6 @@ func TestVerbsThroughDaemonLikeStopped(t *testing.T) {
 	norm := func(s string) string { return normalized(strings.ReplaceAll(s, fgData, data)) }
 	for _, tc := range cases {
 		r := magazinAt(t, work, tc.stdin, append(g, tc.args...)...)
-		// The daemon was given the relative path made absolute.
-		r.stdout = strings.ReplaceAll(r.stdout, work+string(filepath.Separator), "")
 		f := fg[tc.name]
 		if r.code != f.code {
 			t.Errorf("with the daemon %s: exit %d, stopped %d\n%s%s", tc.name, r.code, f.code, r.stdout, r.stderr)
@@ -279,5 +278,30 @@ func TestVerbsThroughDaemonNotOverTCP(t *testing.T) {
 	}
 	if code := p.stop(t); code != 0 {
 		t.Errorf("serve exit %d:\n%s", code, p.out)
+	}
+}
+
+// Relative paths go to the daemon absolute and come back as typed; other
+// arguments stay as they are.
+func TestAbsArgsShownAsTyped(t *testing.T) {
+	cwd := t.TempDir()
+	os.MkdirAll(filepath.Join(cwd, "abgabe"), 0o755)
+	os.MkdirAll(filepath.Join(cwd, "out"), 0o755)
+	args := []string{"--data", "abgabe", "ingest", "--bestand", "20001 Nr. 1", "--json", "abgabe/", "--out=out/neu", "nirgends", "-", "s3://b/p", "/abs", "."}
+	got, shown := absArgs(args, cwd)
+	want := []string{"--data", filepath.Join(cwd, "abgabe"), "ingest", "--bestand", "20001 Nr. 1", "--json", filepath.Join(cwd, "abgabe"),
+		"--out=" + filepath.Join(cwd, "out", "neu"), "nirgends", "-", "s3://b/p", "/abs", cwd}
+	if !slices.Equal(got, want) {
+		t.Fatalf("absArgs\n got %q\nwant %q", got, want)
+	}
+	var b bytes.Buffer
+	w := asTyped{&b, shown}
+	fmt.Fprintf(w, "ingested %s (folder)\n", filepath.Join(cwd, "abgabe"))
+	fmt.Fprintf(w, `{"path":%q,"file":%q,"other":%q,"below":%q,"here":%q}`+"\n", filepath.Join(cwd, "abgabe"), filepath.Join(cwd, "abgabe", "Vermerk.txt"),
+		filepath.Join(cwd, "abgabe2"), filepath.Join(cwd, "x.txt"), cwd)
+	wantOut := "ingested abgabe (folder)\n" + `{"path":"abgabe","file":"abgabe/Vermerk.txt","other":"` + filepath.Join(cwd, "abgabe2") +
+		`","below":"` + filepath.Join(cwd, "x.txt") + `","here":"."}` + "\n"
+	if b.String() != wantOut {
+		t.Errorf("asTyped\n got %s\nwant %s", b.String(), wantOut)
 	}
 }
