@@ -12,7 +12,8 @@
 //
 // The server answers 200 at once and runs the command with the stdin the
 // client sends; a cancel frame, or the client going away, cancels the
-// run's context. Output reaches the client as it is written. The exit code
+// run's context. A run that panics ends with exit code 2 and the panic on
+// stderr; the server then panics as handlers do (net/http logs it). Output reaches the client as it is written. The exit code
 // is the run's; a stream that ends without an 'x' frame is an error
 // (ErrBroken). The package knows nothing of what a command means: the
 // server's RunFunc does.
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"time"
@@ -161,14 +163,34 @@ func Handler(run RunFunc) http.Handler {
 		var werr error
 		out := frameWriter{mu: &mu, w: w, f: rc.Flush, typ: 'o', err: &werr}
 		errw := frameWriter{mu: &mu, w: w, f: rc.Flush, typ: 'e', err: &werr}
-		code := run(ctx, req, stdin, out, errw)
+		code, panicked := runSafely(ctx, run, req, stdin, out, errw)
 		mu.Lock()
-		defer mu.Unlock()
 		if werr == nil {
 			writeFrame(w, 'x', []byte(strconv.Itoa(code)))
 			rc.Flush()
 		}
+		mu.Unlock()
+		if panicked != nil {
+			// Only now, with the exit code sent: the client then ends
+			// its request, which the server waits for after a panic.
+			panic(panicked)
+		}
 	})
+}
+
+// runSafely runs run; a panic ends it with exit code 2, the panic on the
+// run's stderr and the panic (with its stack) returned to raise again.
+func runSafely(ctx context.Context, run RunFunc, req Request, stdin io.Reader, stdout, stderr io.Writer) (code int, panicked any) {
+	defer func() {
+		if p := recover(); p != nil {
+			code, panicked = 2, p
+			if p != http.ErrAbortHandler {
+				panicked = fmt.Sprintf("cmdrelay: the run of %q panicked: %v\n%s", req.Args, p, debug.Stack())
+			}
+			fmt.Fprintf(stderr, "cmdrelay: the run failed: %v\n", p)
+		}
+	}()
+	return run(ctx, req, stdin, stdout, stderr), nil
 }
 
 // queue is the run's stdin: frames are taken off the stream at once (so

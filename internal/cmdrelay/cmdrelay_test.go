@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -17,19 +18,26 @@ import (
 // serve runs h on a unix socket, as the daemon's admin API does.
 func serve(t *testing.T, run RunFunc) *Client {
 	t.Helper()
+	c, _ := serveOn(t, func(*http.Server) RunFunc { return run })
+	return c
+}
+
+func serveOn(t *testing.T, mk func(*http.Server) RunFunc) (*Client, *http.Server) {
+	t.Helper()
 	sock := filepath.Join(t.TempDir(), "s.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: Handler(run)}
+	srv := &http.Server{ErrorLog: log.New(io.Discard, "", 0)}
+	srv.Handler = Handler(mk(srv))
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	tr := &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", sock)
 	}}
-	return &Client{HTTP: &http.Client{Transport: tr}, URL: "http://x/run", CancelWait: 5 * time.Second}
+	return &Client{HTTP: &http.Client{Transport: tr}, URL: "http://x/run", CancelWait: 5 * time.Second}, srv
 }
 
 func TestRunStreamsAndExitCode(t *testing.T) {
@@ -89,12 +97,35 @@ func TestCancelReachesTheRun(t *testing.T) {
 	}
 }
 
+// The server going away mid-run (a daemon killed) is an error of the
+// relay, not an exit code.
 func TestBrokenStream(t *testing.T) {
-	c := serve(t, func(ctx context.Context, req Request, stdin io.Reader, stdout, stderr io.Writer) int {
-		panic(http.ErrAbortHandler) // the server dies mid-run
+	c, _ := serveOn(t, func(srv *http.Server) RunFunc {
+		return func(ctx context.Context, req Request, stdin io.Reader, stdout, stderr io.Writer) int {
+			fmt.Fprintln(stdout, "begun")
+			srv.Close()
+			<-ctx.Done()
+			return 0
+		}
 	})
-	_, err := c.Run(context.Background(), Request{}, strings.NewReader(""), io.Discard, io.Discard)
-	if !errors.Is(err, ErrBroken) {
-		t.Fatalf("err %v, want ErrBroken", err)
+	var o bytes.Buffer
+	_, err := c.Run(context.Background(), Request{}, strings.NewReader(""), &o, io.Discard)
+	if !errors.Is(err, ErrBroken) || o.String() != "begun\n" {
+		t.Fatalf("err %v, stdout %q; want ErrBroken after the output", err, o.String())
+	}
+}
+
+// A run that panics ends with exit code 2 and says so; the client is not
+// left waiting.
+func TestPanicEndsTheRun(t *testing.T) {
+	c := serve(t, func(ctx context.Context, req Request, stdin io.Reader, stdout, stderr io.Writer) int {
+		panic("boom")
+	})
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var e bytes.Buffer
+	code, err := c.Run(context.Background(), Request{Args: []string{"x"}}, pr, io.Discard, &e)
+	if err != nil || code != 2 || e.String() != "cmdrelay: the run failed: boom\n" {
+		t.Fatalf("code %d err %v stderr %q", code, err, e.String())
 	}
 }
