@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -44,6 +45,8 @@ type host struct {
 	accounts *accounts.DB
 	// terminal: the client's stderr is a terminal (progress bars).
 	terminal bool
+	// user is the client's login name (the default --user).
+	user string
 }
 
 type hostKey struct{}
@@ -88,6 +91,8 @@ func (h *host) config(c *cli.Context) (Config, error) {
 type daemonHolds struct {
 	addr string
 	err  error
+	// c is the verb's context (for the flags its environment set).
+	c *cli.Context
 }
 
 func (d *daemonHolds) Error() string {
@@ -113,7 +118,7 @@ func heldByDaemon(c *cli.Context, dataDir string, err error) error {
 	if !daemonAnswers(c.Context, addr) {
 		return err
 	}
-	return &daemonHolds{addr: addr, err: err}
+	return &daemonHolds{addr: addr, err: err, c: c}
 }
 
 // daemonAnswers asks the admin API's /healthz.
@@ -134,9 +139,12 @@ func daemonAnswers(ctx context.Context, addr string) bool {
 }
 
 // forward runs args (the command line without the program name) in the
-// daemon on addr and returns the exit code. stdin is what the verb read
-// before it found the archive held, then the rest of the real stdin.
-func forward(ctx context.Context, addr string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// daemon that holds the archive and returns the exit code. stdin is what
+// the verb read before it found the archive held, then the rest of the
+// real stdin.
+func forward(ctx context.Context, held *daemonHolds, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	addr := held.addr
+	args = withEnvFlags(held.c, args)
 	a := newAdminClient(addr)
 	hc := *a.hc
 	hc.Timeout = 0 // a verb takes as long as it takes
@@ -147,7 +155,7 @@ func forward(ctx context.Context, addr string, args []string, stdin io.Reader, s
 		return 2
 	}
 	abs, shown := absArgs(args, cwd)
-	req := cmdrelay.Request{Args: abs, Terminal: term.IsTerminal(int(os.Stderr.Fd()))}
+	req := cmdrelay.Request{Args: abs, Terminal: term.IsTerminal(int(os.Stderr.Fd())), User: loginName()}
 	code, err := cl.Run(ctx, req, stdin, asTyped{stdout, shown}, asTyped{stderr, shown})
 	if err != nil {
 		fmt.Fprintf(stderr, "magazin: the daemon on %s: %v\n", addr, err)
@@ -157,6 +165,76 @@ func forward(ctx context.Context, addr string, args []string, stdin io.Reader, s
 		return exitCode(errUsage)
 	}
 	return code
+}
+
+// withEnvFlags adds to args the flags of the verb (and the global ones)
+// that the environment set: the daemon reads no one's environment for the
+// verbs it runs (see runVerb), so they go as flags. Global flags go in
+// front, the verb's at the end (before a "--"; interspersed puts them in
+// place).
+func withEnvFlags(c *cli.Context, args []string) []string {
+	if c == nil {
+		return args
+	}
+	given := func(f cli.Flag) bool {
+		for _, n := range f.Names() {
+			for _, a := range args {
+				if a == "--" {
+					break
+				}
+				if a == "-"+n || a == "--"+n || strings.HasPrefix(a, "-"+n+"=") || strings.HasPrefix(a, "--"+n+"=") {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	fromEnv := func(flags []cli.Flag) []string {
+		var out []string
+		for _, f := range flags {
+			ev, ok := f.(interface{ GetEnvVars() []string })
+			if !ok || given(f) {
+				continue
+			}
+			set := false
+			for _, v := range ev.GetEnvVars() {
+				if _, ok := os.LookupEnv(v); ok {
+					set = true
+				}
+			}
+			if !set {
+				continue
+			}
+			name := f.Names()[0]
+			switch v := c.Value(name).(type) {
+			case cli.StringSlice:
+				for _, s := range v.Value() {
+					out = append(out, "--"+name+"="+s)
+				}
+			case []string:
+				for _, s := range v {
+					out = append(out, "--"+name+"="+s)
+				}
+			case nil:
+			default:
+				out = append(out, fmt.Sprintf("--%s=%v", name, v))
+			}
+		}
+		return out
+	}
+	front := fromEnv(c.App.Flags)
+	var back []string
+	if c.Command != nil && len(c.Lineage()) > 1 {
+		back = fromEnv(c.Command.Flags)
+	}
+	out := append(front, args...)
+	if len(back) == 0 {
+		return out
+	}
+	if i := slices.Index(out, "--"); i >= 0 {
+		return slices.Concat(out[:i], back, out[i:])
+	}
+	return append(out, back...)
 }
 
 // absArgs makes the relative paths among args absolute (against cwd), for
@@ -326,6 +404,10 @@ func (d *daemon) runVerb(ctx context.Context, req cmdrelay.Request, stdin io.Rea
 	// (the command line shows it without opening the archive).
 	app.HideHelp, app.HideHelpCommand, app.HideVersion = true, true, true
 	hideHelp(app.Commands)
+	// The verb's environment is the caller's, who sent what it set as
+	// flags (withEnvFlags); the daemon's own does not apply.
+	app.Flags = withoutEnv(app.Flags)
+	ignoreEnv(app.Commands)
 	before := app.Before
 	app.Before = func(c *cli.Context) error {
 		if why, ok := notInDaemon[c.Args().First()]; ok {
@@ -333,7 +415,7 @@ func (d *daemon) runVerb(ctx context.Context, req cmdrelay.Request, stdin io.Rea
 		}
 		return before(c)
 	}
-	ctx = context.WithValue(ctx, hostKey{}, &host{e: d.e, accounts: d.accounts, terminal: req.Terminal})
+	ctx = context.WithValue(ctx, hostKey{}, &host{e: d.e, accounts: d.accounts, terminal: req.Terminal, user: req.User})
 	start := time.Now()
 	log := d.e.cfg.Logger.With("component", "cli")
 	log.Info("command line verb", "args", req.Args)
@@ -356,4 +438,29 @@ func hideHelp(cmds []*cli.Command) {
 		c.HideHelp, c.HideHelpCommand = true, true
 		hideHelp(c.Subcommands)
 	}
+}
+
+func ignoreEnv(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.Flags = withoutEnv(c.Flags)
+		ignoreEnv(c.Subcommands)
+	}
+}
+
+// withoutEnv clears the environment variables of flags (made for this App
+// alone, see profileFlag), altsrc's too.
+func withoutEnv(flags []cli.Flag) []cli.Flag {
+	for _, f := range flags {
+		v := reflect.ValueOf(f)
+		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
+			v = v.Elem()
+		}
+		if v.Kind() != reflect.Struct {
+			continue
+		}
+		if ev := v.FieldByName("EnvVars"); ev.IsValid() && ev.CanSet() {
+			ev.Set(reflect.Zero(ev.Type()))
+		}
+	}
+	return flags
 }

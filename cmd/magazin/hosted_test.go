@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/urfave/cli/v2"
 )
 
 // magazinAt runs magazin in dir with stdin.
@@ -20,6 +22,8 @@ func magazinAt(t *testing.T, dir, stdin string, args ...string) run {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	// Who acts comes from the caller's environment, with the daemon too.
+	cmd.Env = append(os.Environ(), "MAGAZIN_USER=Schmidt, Clara")
 	var o, e bytes.Buffer
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &o, &e
 	err := cmd.Run()
@@ -83,6 +87,7 @@ func TestVerbsThroughDaemonLikeStopped(t *testing.T) {
 		{"usage", "", []string{"unit", "show"}, 2},
 		{"closure change", "", []string{"closure", "set", "--personal", "--created", "2020-01-01", "20001 Nr. 1"}, 0},
 		{"closure shown", "", []string{"unit", "show", "--json", "20001 Nr. 1"}, 0},
+		{"new AIP version by", "", []string{"aip", "show", "--json", id}, 0},
 		{"search after closure", "", []string{"search", "--json", "Bauantrag"}, 0},
 		{"user add", "ein-langes-Passwort-42\n", []string{"user", "add", "--role", "archivist", "--name", "Clara Schmidt", "clara@archiv.example"}, 0},
 		{"user add again", "ein-langes-Passwort-42\n", []string{"user", "add", "--name", "Clara Schmidt", "clara@archiv.example"}, 2},
@@ -126,6 +131,9 @@ func TestVerbsThroughDaemonLikeStopped(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("daemon output:\n%s", p.out)
+	}
+	if !strings.Contains(fg["new AIP version by"].stdout, "Schmidt, Clara") {
+		t.Errorf("the closure change does not name its archivist:\n%s", fg["new AIP version by"].stdout)
 	}
 	// The verbs borrowed the daemon's archive and left it open.
 	if r := magazin(t, append(g, "aip", "list")...); r.code != 0 || strings.Count(r.stdout, "urn:uuid:") != 2 {
@@ -303,5 +311,33 @@ func TestAbsArgsShownAsTyped(t *testing.T) {
 		`","below":"` + filepath.Join(cwd, "x.txt") + `","here":"."}` + "\n"
 	if b.String() != wantOut {
 		t.Errorf("asTyped\n got %s\nwant %s", b.String(), wantOut)
+	}
+}
+
+// The daemon reads no environment for the verbs it runs: what the
+// caller's set goes as flags, globals in front, the verb's at the end.
+func TestEnvFlagsForTheDaemon(t *testing.T) {
+	t.Setenv("MAGAZIN_USER", "Schmidt, Clara")
+	t.Setenv("MAGAZIN_LOG_LEVEL", "error")
+	app := newApp()
+	var got []string
+	app.Commands = append(app.Commands, &cli.Command{Name: "probe", Flags: []cli.Flag{userFlag(false), &cli.BoolFlag{Name: "json"}},
+		Action: func(c *cli.Context) error {
+			got = withEnvFlags(c, []string{"probe", "--json", "ARG", "--", "-x"})
+			return nil
+		}})
+	if err := app.Run([]string{"magazin", "probe", "--json", "ARG", "--", "-x"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"--log-level=error", "probe", "--json", "ARG", "--user=Schmidt, Clara", "--", "-x"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("withEnvFlags\n got %q\nwant %q", got, want)
+	}
+	// In the daemon the same flags read no environment.
+	flags := withoutEnv(globalFlags())
+	for _, f := range flags {
+		if ev, ok := f.(interface{ GetEnvVars() []string }); ok && len(ev.GetEnvVars()) > 0 {
+			t.Errorf("flag %s still reads %v", f.Names()[0], ev.GetEnvVars())
+		}
 	}
 }

@@ -31,7 +31,7 @@ func main() {
 	err := app.RunContext(ctx, interspersed(app, os.Args))
 	// A running daemon holds the archive: it runs the verb (hosted.go).
 	if held := (*daemonHolds)(nil); errors.As(err, &held) {
-		code := forward(ctx, held.addr, os.Args[1:], stdin.replay(), os.Stdout, os.Stderr)
+		code := forward(ctx, held, os.Args[1:], stdin.replay(), os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}

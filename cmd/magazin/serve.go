@@ -36,7 +36,7 @@ func serveFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "isil", EnvVars: []string{"MAGAZIN_ISIL"}, Usage: "the archive's ISIL; with --archive serves EAD(DDB) under /api/v1/ead (docs/ead.md)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name, for EAD(DDB) and the citation on unit pages"}),
-		altsrc.NewStringFlag(iiifBaseURLFlag),
+		altsrc.NewStringFlag(iiifBaseURLFlag()),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "public-url", EnvVars: []string{"MAGAZIN_PUBLIC_URL"}, Usage: "the reading room's public URL, e.g. https://archiv.example.de: forms are accepted only from its origin, and https makes cookies Secure"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "registration", Value: "open", EnvVars: []string{"MAGAZIN_REGISTRATION"}, Usage: "researchers' self-registration: open (active at once) or approval (an archivist enables the account: magazin user enable)"}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "trust-forwarded", EnvVars: []string{"MAGAZIN_TRUST_FORWARDED"}, Usage: "behind a reverse proxy: take the client address for login throttling from X-Forwarded-For"}),

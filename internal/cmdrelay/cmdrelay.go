@@ -42,6 +42,8 @@ type Request struct {
 	// Terminal tells whether the client's stderr is a terminal (progress
 	// bars are drawn only then).
 	Terminal bool `json:"terminal,omitempty"`
+	// User is the client's login name.
+	User string `json:"user,omitempty"`
 }
 
 // RunFunc runs one command. It reads stdin, writes stdout and stderr
