@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +12,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/urfave/cli/v2"
 )
@@ -339,5 +342,105 @@ func TestEnvFlagsForTheDaemon(t *testing.T) {
 		if ev, ok := f.(interface{ GetEnvVars() []string }); ok && len(ev.GetEnvVars()) > 0 {
 			t.Errorf("flag %s still reads %v", f.Names()[0], ev.GetEnvVars())
 		}
+	}
+}
+
+// openPTY opens a pseudo-terminal: the master for the test, the slave for
+// the command.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("pty: %v", err)
+	}
+	var unlock int32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
+		t.Fatalf("pty unlock: %v", e)
+	}
+	var n uint32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
+		t.Fatalf("pty number: %v", e)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("pty slave: %v", err)
+	}
+	t.Cleanup(func() { m.Close(); s.Close() })
+	return m, s
+}
+
+// onTerminal runs magazin on a terminal; answer is called with the
+// output so far until the command ends and may type.
+func onTerminal(t *testing.T, args []string, answer func(out string, typ func(string))) (string, int) {
+	t.Helper()
+	m, s := openPTY(t)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s, s, s
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	out := &lockedBuffer{}
+	go io.Copy(out, m) // ends with an error when the terminal is closed
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.After(120 * time.Second)
+	for {
+		select {
+		case <-done:
+			time.Sleep(100 * time.Millisecond) // the rest of the output
+			return out.String(), cmd.ProcessState.ExitCode()
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("%v on a terminal did not end:\n%s", args, out)
+		case <-time.After(50 * time.Millisecond):
+			if answer != nil {
+				answer(out.String(), func(s string) { m.WriteString(s) })
+			}
+		}
+	}
+}
+
+// On a terminal, through the daemon: the password is asked twice without
+// echo as without the daemon, and an ingest draws its progress bar.
+func TestVerbsThroughDaemonOnATerminal(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	g := []string{"--data", data}
+	mustRun(t, append(g, "ingest", sampleDir(t))...)
+	big := filepath.Join(t.TempDir(), "mappe")
+	os.MkdirAll(big, 0o755)
+	for i := range 3000 {
+		os.WriteFile(filepath.Join(big, fmt.Sprintf("Blatt-%05d.txt", i)), []byte(fmt.Sprintf("Blatt %d\n", i)), 0o644)
+	}
+	p := startDaemon(t, append(g, "serve", "--addr", freeAddr(t), "--audit-every", "0")...)
+	defer func() {
+		if p.cmd.ProcessState == nil {
+			p.kill(t)
+		}
+	}()
+	waitAdmin(t, filepath.Join(data, "admin.sock"), p)
+
+	const pw = "Ein-langes-Passwort-42"
+	typed := 0
+	out, code := onTerminal(t, append(g, "user", "add", "--name", "Clara Schmidt", "clara@archiv.example"), func(out string, typ func(string)) {
+		if n := strings.Count(out, "Password: ") + strings.Count(out, "Again: "); n > typed {
+			typed = n
+			typ(pw + "\n")
+		}
+	})
+	if code != 0 || typed != 2 || !strings.Contains(out, "clara@archiv.example") || strings.Contains(out, pw) {
+		t.Errorf("user add on a terminal: exit %d, %d prompts:\n%s", code, typed, out)
+	}
+	if r := magazin(t, append(g, "user", "list")...); !strings.Contains(r.stdout, "clara@archiv.example") {
+		t.Errorf("user list: %s%s", r.stdout, r.stderr)
+	}
+
+	out, code = onTerminal(t, append(g, "ingest", big), nil)
+	if code != 0 || !strings.Contains(out, "% |") || !strings.Contains(out, "/3000)") || !strings.Contains(out, "mappe (3000 files)") {
+		t.Errorf("ingest on a terminal: exit %d, no progress bar or report:\n%s", code, out)
+	}
+	if code := p.stop(t); code != 0 {
+		t.Errorf("serve exit %d:\n%s", code, p.out)
 	}
 }

@@ -14,7 +14,10 @@ func newBar(c *cli.Context, desc string) *bar {
 	}
 	return &bar{pb: progressbar.NewOptions64(-1, progressbar.OptionSetWriter(c.App.ErrWriter),
 		progressbar.OptionSetDescription(desc), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(),
-		progressbar.OptionThrottle(100_000_000))}
+		progressbar.OptionThrottle(100_000_000),
+		// No ticker of its own: progressbar's ticker goroutine reads the
+		// bar's state without its lock (a data race).
+		progressbar.OptionSetSpinnerChangeInterval(0))}
 }
 
 func (b *bar) SetTotal(n int64) {
