@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -158,6 +159,15 @@ func TestVerbsThroughDaemonDeniedAndCancelled(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data")
 	g := []string{"--data", data}
 	mustRun(t, append(g, "ingest", sampleDir(t))...)
+	broken := filepath.Join(t.TempDir(), "kaputt.zip")
+	os.WriteFile(broken, []byte("PK\x03\x04kaputt"), 0o644)
+	if r := magazin(t, append(g, "ingest", broken)...); r.code != 1 {
+		t.Fatalf("ingest of a broken ZIP: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	var entries []struct{ Job, State string }
+	if err := json.Unmarshal([]byte(mustRun(t, append(g, "quarantine", "list", "--json")...)), &entries); err != nil || len(entries) != 1 {
+		t.Fatalf("quarantine list: %v %+v", err, entries)
+	}
 	big := filepath.Join(t.TempDir(), "gross")
 	os.MkdirAll(big, 0o755)
 	for i := range 10000 {
@@ -183,6 +193,14 @@ func TestVerbsThroughDaemonDeniedAndCancelled(t *testing.T) {
 		if r.code != 2 || r.stderr != tc.want || r.stdout != "" {
 			t.Errorf("%v with the daemon: exit %d, stderr %q, stdout %q; want 2 and %q", tc.args, r.code, r.stderr, r.stdout, tc.want)
 		}
+	}
+
+	// Verbs added later (here: quarantine) go through as well.
+	if r := magazin(t, append(g, "quarantine", "discard", "--reason", "nicht lesbar", entries[0].Job)...); r.code != 0 || !strings.HasPrefix(r.stdout, "DISCARDED "+entries[0].Job) {
+		t.Errorf("quarantine discard with the daemon: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if out := mustRun(t, append(g, "quarantine", "show", "--json", entries[0].Job)...); !strings.Contains(out, "nicht lesbar") {
+		t.Errorf("quarantine show after the discard: %s", out)
 	}
 
 	cmd := exec.Command(bin, append(g, "ingest", big)...)
