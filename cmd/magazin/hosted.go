@@ -6,7 +6,7 @@ package main
 // that daemon, which runs the same verb in-process over its already open
 // archive and streams stdout, stderr and the exit code back
 // (internal/cmdrelay). Only `serve` and `rebuild` are refused there
-// (notInDaemon).
+// (notInDaemon). See docs/adr/0006-verbs-through-the-daemon.md.
 
 import (
 	"bytes"
