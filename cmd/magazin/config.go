@@ -120,14 +120,21 @@ var storeObserver func(retry.Event)
 // newLogger returns the logger for format: text on a terminal, JSON
 // otherwise (auto), or as asked.
 func newLogger(w *os.File, format string) (*slog.Logger, error) {
-	opts := &slog.HandlerOptions{Level: logLevel}
+	fi, err := w.Stat()
+	return newLoggerTo(w, err == nil && fi.Mode()&os.ModeCharDevice != 0, logLevel, format)
+}
+
+// newLoggerTo is newLogger for any writer; terminal tells whether it is
+// one.
+func newLoggerTo(w io.Writer, terminal bool, level slog.Leveler, format string) (*slog.Logger, error) {
+	opts := &slog.HandlerOptions{Level: level}
 	switch format {
 	case "text":
 		return slog.New(slog.NewTextHandler(w, opts)), nil
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	case "auto", "":
-		if fi, err := w.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+		if terminal {
 			return slog.New(slog.NewTextHandler(w, opts)), nil
 		}
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -158,6 +165,9 @@ type Config struct {
 }
 
 func configFrom(c *cli.Context) (Config, error) {
+	if h := hostOf(c.Context); h != nil {
+		return h.config(c) // a verb run by the daemon: the daemon's settings
+	}
 	data, err := filepath.Abs(c.String("data"))
 	if err != nil {
 		return Config{}, fmt.Errorf("%w: --data: %v", errUsage, err)
@@ -192,10 +202,16 @@ type env struct {
 	cat            *catalog.Catalog
 	idx            *search.Index
 	room           *access.Service
+	// borrowed: the daemon's archive, lent to a verb it runs (hosted.go);
+	// Close leaves it open.
+	borrowed bool
 }
 
 // open opens the stores and the catalog.
 func open(ctx context.Context, c *cli.Context) (*env, error) {
+	if h := hostOf(ctx); h != nil {
+		return h.env(c)
+	}
 	cfg, err := configFrom(c)
 	if err != nil {
 		return nil, err
@@ -222,7 +238,7 @@ func open(ctx context.Context, c *cli.Context) (*env, error) {
 	}
 	e.cat, err = catalog.Open(catalog.DefaultDir(cfg.DataDir), cfg.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errUsage, err)
+		return nil, heldByDaemon(c, cfg.DataDir, fmt.Errorf("%w: %v", errUsage, err))
 	}
 	e.idx, err = search.Open(filepath.Join(cfg.DataDir, "index"))
 	if err != nil {
@@ -238,6 +254,9 @@ func open(ctx context.Context, c *cli.Context) (*env, error) {
 }
 
 func (e *env) Close() error {
+	if e.borrowed {
+		return nil
+	}
 	var errs []error
 	if e.idx != nil {
 		errs = append(errs, e.idx.Close())

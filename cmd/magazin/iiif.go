@@ -13,9 +13,12 @@ import (
 	"github.com/magazin-archiv/magazin/ingest"
 )
 
-// iiifBaseURLFlag is serve's --iiif-base-url.
-var iiifBaseURLFlag = &cli.StringFlag{Name: "iiif-base-url", EnvVars: []string{"MAGAZIN_IIIF_BASE_URL"},
-	Usage: "the public URL of the server root for IIIF ids, e.g. https://archiv.example.de (default: as requested)"}
+// iiifBaseURLFlag is serve's --iiif-base-url (made anew for each App, see
+// profileFlag).
+func iiifBaseURLFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "iiif-base-url", EnvVars: []string{"MAGAZIN_IIIF_BASE_URL"},
+		Usage: "the public URL of the server root for IIIF ids, e.g. https://archiv.example.de (default: as requested)"}
+}
 
 // mountIIIF serves the IIIF Image and Presentation APIs and the viewer
 // assets at /iiif/ beside h (docs/iiif.md), each request with the viewer
@@ -24,7 +27,7 @@ var iiifBaseURLFlag = &cli.StringFlag{Name: "iiif-base-url", EnvVars: []string{"
 // deleted).
 func mountIIIF(c *cli.Context, e *env, w *web.Server, h http.Handler) (http.Handler, error) {
 	cfg := iiif.DefaultConfig(filepath.Join(e.cfg.DataDir, "iiif"))
-	cfg.BaseURL = c.String(iiifBaseURLFlag.Name)
+	cfg.BaseURL = c.String("iiif-base-url")
 	srv, err := iiif.New(cfg, e.room, access.NewContent(e.room, e.cat, e.direct), e.cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)

@@ -21,15 +21,20 @@ import (
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
-var profileFlag = &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, xdomea, eark, digitised, bagit, folder"}
+// profileFlag is --profile. Flags are made anew for each App: the verbs the
+// daemon runs for the command line parse at once, and a flag is written
+// to when parsed.
+func profileFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "profile", Value: "auto", Usage: "submission profile: auto, xdomea, eark, digitised, bagit, folder"}
+}
 
 func ingestCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "ingest",
 		Usage:     "ingest submission packages (directories or ZIP files) into AIPs",
 		ArgsUsage: "PATH...",
-		Flags: []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
-			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}, replyDirFlag,
+		Flags: []cli.Flag{profileFlag(), &cli.BoolFlag{Name: "json", Usage: "print results as JSON"},
+			&cli.StringFlag{Name: "bestand", Usage: "Bestand (id or Signatur) the units join; default: the sending agency's"}, replyDirFlag(),
 			&cli.BoolFlag{Name: "one-aip", Usage: "keep the whole submission in one AIP instead of one AIP per top-level Akte or Vorgang"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -153,7 +158,7 @@ func validateCommand() *cli.Command {
 		Name:      "validate",
 		Usage:     "validate a submission package without ingesting it",
 		ArgsUsage: "PATH",
-		Flags:     []cli.Flag{profileFlag, &cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"}},
+		Flags:     []cli.Flag{profileFlag(), &cli.BoolFlag{Name: "json", Usage: "print the verdict as JSON"}},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return fmt.Errorf("%w: validate needs exactly one PATH", errUsage)

@@ -20,9 +20,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/magazin-archiv/magazin/access/accounts"
 	"github.com/magazin-archiv/magazin/ingest"
 	"github.com/magazin-archiv/magazin/ingest/aussonderung"
 	"github.com/magazin-archiv/magazin/ingest/hotfolder"
+	"github.com/magazin-archiv/magazin/internal/cmdrelay"
 	"github.com/magazin-archiv/magazin/preservation"
 	"github.com/magazin-archiv/magazin/preservation/catalog"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
@@ -89,6 +91,14 @@ type daemon struct {
 
 	mu    sync.Mutex
 	audit fixity.Options // template of queued audits
+
+	// accounts is the reading room's accounts database, lent to the
+	// verbs the daemon runs for the command line (hosted.go) as the
+	// archive is; runs counts those running; adminUnix: the admin API is
+	// on a unix socket (only there are verbs run).
+	accounts  *accounts.DB
+	runs      sync.WaitGroup
+	adminUnix bool
 }
 
 func (d *daemon) setAudit(o fixity.Options) {
@@ -381,6 +391,7 @@ func looksXdomea(name string) bool {
 //	POST /admin/api/agencies {"id","name","bestand","dir"}  add or change an agency
 //	POST /admin/api/agencies/{id}/tokens          issue an upload token
 //	DELETE /admin/api/agencies/{id}/tokens        revoke the agency's tokens
+//	POST /admin/api/run                            run a command-line verb in the daemon (hosted.go, internal/cmdrelay)
 //
 // It is bound to a unix socket (default DATA/admin.sock, mode 0600) or a
 // loopback address: whoever reaches it is an operator.
@@ -491,6 +502,7 @@ func (d *daemon) adminHandler() http.Handler {
 		}
 		writeJSONStatus(w, http.StatusOK, map[string]int{"revoked": n})
 	})
+	mux.Handle("POST /admin/api/run", cmdrelay.Handler(d.runVerb))
 	mux.HandleFunc("POST /admin/api/jobs", func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Kind   jobs.Kind         `json:"kind"`

@@ -26,11 +26,17 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	app := newApp()
+	stdin := &stdinRecorder{f: os.Stdin}
+	app.Reader = stdin
 	err := app.RunContext(ctx, interspersed(app, os.Args))
-	stop()
-	if err != nil && !errors.Is(err, errReported) {
-		fmt.Fprintln(os.Stderr, "magazin:", err)
+	// A running daemon holds the archive: it runs the verb (hosted.go).
+	if held := (*daemonHolds)(nil); errors.As(err, &held) {
+		code := forward(ctx, held, os.Args[1:], stdin.replay(), os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
 	}
+	stop()
+	report(os.Stderr, err)
 	os.Exit(exitCode(err))
 }
 

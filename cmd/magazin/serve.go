@@ -36,7 +36,7 @@ func serveFlags() []cli.Flag {
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "oai-isil", EnvVars: []string{"MAGAZIN_OAI_ISIL"}, Usage: "the archive's ISIL (e.g. DE-1234), for EAD(DDB)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "isil", EnvVars: []string{"MAGAZIN_ISIL"}, Usage: "the archive's ISIL; with --archive serves EAD(DDB) under /api/v1/ead (docs/ead.md)"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "archive", EnvVars: []string{"MAGAZIN_ARCHIVE"}, Usage: "the archive's name, for EAD(DDB) and the citation on unit pages"}),
-		altsrc.NewStringFlag(iiifBaseURLFlag),
+		altsrc.NewStringFlag(iiifBaseURLFlag()),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "public-url", EnvVars: []string{"MAGAZIN_PUBLIC_URL"}, Usage: "the reading room's public URL, e.g. https://archiv.example.de: forms are accepted only from its origin, and https makes cookies Secure"}),
 		altsrc.NewStringFlag(&cli.StringFlag{Name: "registration", Value: "open", EnvVars: []string{"MAGAZIN_REGISTRATION"}, Usage: "researchers' self-registration: open (active at once) or approval (an archivist enables the account: magazin user enable)"}),
 		altsrc.NewBoolFlag(&cli.BoolFlag{Name: "trust-forwarded", EnvVars: []string{"MAGAZIN_TRUST_FORWARDED"}, Usage: "behind a reverse proxy: take the client address for login throttling from X-Forwarded-For"}),
@@ -101,6 +101,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		return err
 	}
 	defer closeAccounts()
+	d.accounts = auth.Accounts
 	archive := c.String("archive") // cited on unit pages
 	if archive == "" {
 		archive = c.String("oai-name")
@@ -130,6 +131,7 @@ func runDaemon(c *cli.Context, e *env, m *metrics) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	adminAddr := adminAddress(c, e.cfg.DataDir)
+	d.adminUnix = strings.HasPrefix(adminAddr, "unix:")
 	adminLn, err := listenAdmin(adminAddr)
 	if err != nil {
 		ln.Close()
@@ -221,6 +223,7 @@ loop:
 	if err := adminSrv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		errs = append(errs, err)
 	}
+	d.runs.Wait() // verbs run for the command line (cancelled with endAdminWaits) end before the archive closes
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		errs = append(errs, serveErr)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -214,13 +213,16 @@ func operator(c *cli.Context) accounts.Actor {
 
 // withAccounts opens the accounts database of the data directory.
 func withAccounts(c *cli.Context, fn func(*accounts.DB) error) error {
+	if h := hostOf(c.Context); h != nil && h.accounts != nil {
+		return fn(h.accounts) // a verb run by the daemon: its accounts
+	}
 	cfg, err := configFrom(c)
 	if err != nil {
 		return err
 	}
 	db, err := accounts.Open(accounts.DefaultDir(cfg.DataDir), accounts.Options{Logger: cfg.Logger})
 	if err != nil {
-		return fmt.Errorf("%w: %v (is magazin serve running?)", errUsage, err)
+		return heldByDaemon(c, cfg.DataDir, fmt.Errorf("%w: %v (is magazin serve running?)", errUsage, err))
 	}
 	defer db.Close()
 	return fn(db)
@@ -254,7 +256,7 @@ func accountErr(err error) error {
 // readPassword reads a new password: twice without echo from a terminal,
 // else the first line of stdin.
 func readPassword(c *cli.Context) (string, error) {
-	if f, ok := c.App.Reader.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := stdinFile(c.App.Reader); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(c.App.ErrWriter, "Password: ")
 		a, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.App.ErrWriter)
@@ -269,6 +271,11 @@ func readPassword(c *cli.Context) (string, error) {
 		}
 		if string(a) != string(b) {
 			return "", fmt.Errorf("%w: the passwords differ", errUsage)
+		}
+		if r, ok := c.App.Reader.(*stdinRecorder); ok {
+			// Should a running daemon take the verb over, it reads the
+			// password as its first line of stdin.
+			r.record([]byte(string(a) + "\n"))
 		}
 		return string(a), nil
 	}

@@ -31,6 +31,14 @@ func actor(c *cli.Context) string {
 	if u := strings.TrimSpace(c.String("user")); u != "" {
 		return u
 	}
+	if h := hostOf(c.Context); h != nil && h.user != "" {
+		return h.user // run by the daemon: who called, not the daemon's user
+	}
+	return loginName()
+}
+
+// loginName is the name of the user running this process.
+func loginName() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
 		return u.Username
 	}

@@ -19,7 +19,10 @@ import (
 	"github.com/magazin-archiv/magazin/profiles/xdomea"
 )
 
-var replyDirFlag = &cli.StringFlag{Name: "reply-dir", Usage: "write replies here (default: the agency's outbox, else DATA/outbox)"}
+// replyDirFlag is --reply-dir (made anew for each App, see profileFlag).
+func replyDirFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "reply-dir", Usage: "write replies here (default: the agency's outbox, else DATA/outbox)"}
+}
 
 // newDialogue builds the xdomea dialogue over an opened archive.
 func newDialogue(c *cli.Context, e *env, j *journal.Journal) (*aussonderung.Service, error) {
@@ -37,7 +40,7 @@ func xdomeaCommand() *cli.Command {
 		Usage: "the xdomea Aussonderung dialogue with agencies",
 		Subcommands: []*cli.Command{
 			{Name: "receive", Usage: "receive messages from an agency (0501 offer, 0503 transfer, 0505 receipt)", ArgsUsage: "FILE...",
-				Flags: []cli.Flag{replyDirFlag, &cli.BoolFlag{Name: "json"}}, Action: xdomeaReceive},
+				Flags: []cli.Flag{replyDirFlag(), &cli.BoolFlag{Name: "json"}}, Action: xdomeaReceive},
 			{Name: "offers", Usage: "list the Aussonderung processes and their state", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}}, Action: xdomeaOffers},
 			{Name: "show", Usage: "show the objects of an offer with their appraisal", ArgsUsage: "PROCESS-ID", Flags: []cli.Flag{&cli.BoolFlag{Name: "json"}}, Action: xdomeaShow},
 		},
@@ -204,7 +207,7 @@ func appraiseCommand() *cli.Command {
 			&cli.StringFlag{Name: "rest", Usage: "A or V for every top-level object no other flag decides"},
 			&cli.StringSliceFlag{Name: "note", Usage: "ID=TEXT: the archivist's note on a decision (repeatable)"},
 			&cli.StringFlag{Name: "file", Usage: "decisions from a CSV (id;decision;note) or JSON ([{\"id\",\"decision\",\"note\"}]) file"},
-			replyDirFlag,
+			replyDirFlag(),
 			userFlag(false),
 		},
 		Action: func(c *cli.Context) error {
