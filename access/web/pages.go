@@ -486,7 +486,10 @@ type unitView struct {
 	Permalink  string // absolute, for citing
 	Citation   string // suggested citation (Zitierweise)
 	ScopeLabel string
-	Extras     []fact
+	// ScopeText is the scope note without a leading repeat of its label
+	// (a Findbuch's "Enthält u. a.: ..." under the label "Enthält").
+	ScopeText string
+	Extras    []fact
 	// SearchIn is the Bestand a search from this page is limited to (the
 	// Bestand itself and the units inside it); nil on other pages.
 	SearchIn      *bestandRef
@@ -532,6 +535,7 @@ func (s *Server) newUnitView(pu *access.PublicUnit) unitView {
 		v.Release, v.Indefinite = releaseText(pu.Release)
 	}
 	v.ScopeLabel, v.Extras = scopeLabel(u.Level), extras(u)
+	v.ScopeText = scopeText(v.ScopeLabel, u.Scope)
 	return v
 }
 

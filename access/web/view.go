@@ -392,6 +392,25 @@ func scopeLabel(level string) string {
 	return "Enthält"
 }
 
+// scopeText returns a scope note for showing under label: a leading
+// repeat of the label ("Enthält u. a.: Briefe" under "Enthält") loses the
+// label word and its colon ("u. a.: Briefe"); other text stays as it is.
+func scopeText(label, text string) string {
+	t := strings.TrimSpace(text)
+	if len(t) < len(label) || !strings.EqualFold(t[:len(label)], label) {
+		return text
+	}
+	rest := t[len(label):]
+	if rest != "" && rest[0] != ' ' && rest[0] != ':' {
+		return text // a longer word ("Enthältnis")
+	}
+	rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), ":"))
+	if rest == "" {
+		return text
+	}
+	return rest
+}
+
 // citation is the suggested way to cite a unit in German footnote style:
 // archive, Bestand, Signatur, then the stable URL and the day it was read,
 // e.g. "Sächsisches Staatsarchiv, 20050 Kreisamt Grimma, Nr. 36,
