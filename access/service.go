@@ -367,7 +367,7 @@ func (s *Service) public(ctx context.Context, id string) (*PublicUnit, error) {
 		p.Release = st.Result.Release
 		p.Governing = closure.RuleText(st.Result.Governing)
 		if st.Problem != "" {
-			p.Governing = "Schutzfrist nicht berechenbar, bis die Angaben ergänzt sind"
+			p.Governing = "nicht berechenbar, bis die Angaben ergänzt sind"
 		}
 	}
 	for i := range last {

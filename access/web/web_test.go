@@ -175,7 +175,8 @@ func TestUnitPages(t *testing.T) {
 	mustNotContain(t, "document of the personal unit", r.body, secret)
 
 	r = get(t, f.srv, "/unit/"+short(idUndated))
-	mustContain(t, "undated", r.body, "Gesperrt", "lässt sich noch nicht bestimmen", "nicht berechenbar")
+	mustContain(t, "undated", r.body, "Gesperrt", "lässt sich noch nicht bestimmen", "Schutzfrist:</span> nicht berechenbar")
+	mustNotContain(t, "undated", r.body, "</span> Schutzfrist nicht")
 
 	r = get(t, f.srv, "/unit/"+short(idMixed))
 	mustContain(t, "mixed", r.body, "Schulchronik", "frei zugänglich", "noch einer Schutzfrist")
