@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,11 +21,55 @@ type StoreFS struct {
 	ctx    context.Context
 	st     store.Store
 	prefix string
+	// dirs, if not nil, answers ReadDir from a listing made once (see
+	// NewListedStoreFS): directory name -> its entries, sorted.
+	dirs map[string][]fs.DirEntry
 }
 
 // NewStoreFS returns an fs.FS over the keys of st below prefix ("" for all).
 func NewStoreFS(ctx context.Context, st store.Store, prefix string) *StoreFS {
 	return &StoreFS{ctx: ctx, st: st, prefix: strings.Trim(prefix, "/")}
+}
+
+// NewListedStoreFS returns an fs.FS over the keys of st below prefix that
+// answers ReadDir from listing, the objects st.List(ctx, prefix+"/")
+// yielded, instead of listing the store again for every directory. It
+// suits a tree the caller has just listed in full (one OCFL object): a
+// validation that reads every directory then lists the store once, not
+// once per directory (each of which, with a local store, stats every file
+// below it). Files are still opened in the store; a key in listing that
+// has gone since is reported by Open as missing.
+func NewListedStoreFS(ctx context.Context, st store.Store, prefix string, listing []store.Info) *StoreFS {
+	s := NewStoreFS(ctx, st, prefix)
+	s.dirs = map[string][]fs.DirEntry{}
+	p := s.prefix
+	if p != "" {
+		p += "/"
+	}
+	seen := map[string]bool{}
+	for _, info := range listing {
+		rel, ok := strings.CutPrefix(info.Key, p)
+		if !ok || rel == "" || !fs.ValidPath(rel) {
+			continue
+		}
+		// Record rel and every directory above it in its parent.
+		for name, isDir := rel, false; name != "."; name, isDir = path.Dir(name), true {
+			if seen[name] {
+				break
+			}
+			seen[name] = true
+			fi := fileInfo{name: path.Base(name), dir: isDir}
+			if !isDir {
+				fi.size, fi.mod = info.Size, info.Modified
+			}
+			parent := path.Dir(name)
+			s.dirs[parent] = append(s.dirs[parent], fs.FileInfoToDirEntry(fi))
+		}
+	}
+	for _, entries := range s.dirs {
+		sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	}
+	return s
 }
 
 func (s *StoreFS) key(name string) string {
@@ -62,6 +107,16 @@ func (s *StoreFS) Open(name string) (fs.File, error) {
 func (s *StoreFS) ReadDir(name string) ([]fs.DirEntry, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrInvalid}
+	}
+	if s.dirs != nil {
+		if err := s.ctx.Err(); err != nil {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: err}
+		}
+		entries, ok := s.dirs[name]
+		if !ok && name != "." {
+			return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+		}
+		return slices.Clone(entries), nil
 	}
 	p := s.key(name)
 	if p != "" {

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/magazin-archiv/magazin/preservation/store"
 	"io"
 	"io/fs"
 	"path"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/magazin-archiv/magazin/preservation/store"
 )
 
 // ValidationCode is one finding of an OCFL validation. Code is an OCFL 1.1
@@ -94,7 +98,9 @@ var ocflSpecs = map[string]bool{"1.0": true, "1.1": true}
 // fixity entry naming it (E092, E093), using the inventories' algorithms.
 //
 // fsys may be os.DirFS or any fs.FS whose directories can be listed with
-// fs.ReadDir (an object store adapter). Symbolic links are reported (E090),
+// fs.ReadDir (an object store adapter). Content files are read by several
+// goroutines at once, so fsys must allow concurrent Open and reads of
+// different files, as os.DirFS, StoreFS and fstest.MapFS do. Symbolic links are reported (E090),
 // never followed. Cancelling ctx stops the validation between directories
 // and during file reads; the result then holds a CodeCanceled error.
 func ValidateObject(ctx context.Context, fsys fs.FS, dir string) *ValidationResult {
@@ -632,13 +638,50 @@ func (v *ocflObjectValidator) checkContent() {
 		}
 	}
 
-	buf := make([]byte, 256<<10)
-	for _, cp := range ocflSortedKeys(expect) {
-		if v.canceled() {
-			return
+	v.readContent(ocflSortedKeys(expect), expect)
+}
+
+// ocflContentReaders bounds the content files read at once by one object
+// validation.
+const ocflContentReaders = 4
+
+// readContent reads the content files cps, each once, and checks the
+// digests claimed for them (checkDigests). Up to GOMAXPROCS files (at most
+// ocflContentReaders) are read at once: with many small files, hashing is
+// most of the work of a validation, and one reader would use one core.
+// The findings of each file are collected apart and reported in the order
+// of cps, so that the result does not depend on the order the reads end.
+func (v *ocflObjectValidator) readContent(cps []string, expect map[string][]*ocflExpectation) {
+	found := make([]ValidationResult, len(cps))
+	var next atomic.Int64
+	read := func() {
+		buf := make([]byte, 256<<10)
+		for {
+			i := int(next.Add(1) - 1)
+			if i >= len(cps) || v.ctx.Err() != nil {
+				return
+			}
+			t := v.ocflTree
+			t.r = &found[i]
+			t.checkDigests(cps[i], expect[cps[i]], buf)
 		}
-		v.checkDigests(cp, expect[cp], buf)
 	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), ocflContentReaders, len(cps)) {
+		wg.Go(read)
+	}
+	wg.Wait()
+	for _, f := range found {
+		for _, e := range f.Errors {
+			if e.Code == CodeCanceled {
+				v.canceled()
+				continue
+			}
+			v.r.Errors = append(v.r.Errors, e)
+		}
+		v.r.Warnings = append(v.r.Warnings, f.Warnings...)
+	}
+	v.canceled()
 }
 
 // SHA512Reporter is implemented by an fs.File that computes the SHA-512
@@ -654,7 +697,7 @@ type SHA512Reporter interface {
 
 // checkDigests reads content file cp once and compares every digest claimed
 // for it.
-func (v *ocflObjectValidator) checkDigests(cp string, exps []*ocflExpectation, buf []byte) {
+func (v *ocflTree) checkDigests(cp string, exps []*ocflExpectation, buf []byte) {
 	f, err := v.fsys.Open(v.fsPath(cp))
 	if err != nil {
 		v.readErr(cp, err, "E092")

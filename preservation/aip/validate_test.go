@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -507,7 +508,7 @@ func jsonNumber(n int) json.Number { return json.Number(strconv.Itoa(n)) }
 type reportingFS struct {
 	fs.FS
 	lie     string
-	reports *int
+	reports *atomic.Int64
 }
 
 func (r reportingFS) Open(name string) (fs.File, error) {
@@ -525,7 +526,7 @@ type reportingFile struct {
 	h       hash.Hash
 	done    bool
 	lie     bool
-	reports *int
+	reports *atomic.Int64
 }
 
 func (f *reportingFile) Read(p []byte) (int, error) {
@@ -536,7 +537,7 @@ func (f *reportingFile) Read(p []byte) (int, error) {
 }
 
 func (f *reportingFile) SHA512() (string, bool) {
-	*f.reports++
+	f.reports.Add(1)
 	if f.lie {
 		return strings.Repeat("0", 128), f.done
 	}
@@ -548,11 +549,11 @@ func (f *reportingFile) SHA512() (string, bool) {
 func TestValidateObjectUsesReportedSHA512(t *testing.T) {
 	dir := t.TempDir()
 	writeTestObject(t, dir, "urn:uuid:6f0b1c0e-5d7a-4c3e-9a57-1b1e8c7d2f10", testFiles, nil)
-	n := 0
+	var n atomic.Int64
 	if res := ValidateObject(t.Context(), reportingFS{FS: os.DirFS(dir), reports: &n}, "."); !res.Valid() {
 		t.Fatalf("honest reports: errors %v", res.Errors)
 	}
-	if n == 0 {
+	if n.Load() == 0 {
 		t.Fatal("the validator asked no file for its SHA-512")
 	}
 	res := ValidateObject(t.Context(), reportingFS{FS: os.DirFS(dir), lie: "METS.xml", reports: &n}, ".")

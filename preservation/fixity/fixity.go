@@ -462,17 +462,21 @@ func (a *auditor) observe(ctx context.Context, i int, root string) *copyState {
 	}
 	before := a.meters[i].total()
 	defer func() { c.bytes = a.meters[i].total() - before }()
+	var listing []store.Info
 	for info, err := range c.st.List(ctx, root+"/") {
 		if err != nil {
 			c.listErr = err
 			return c
 		}
 		c.listed[strings.TrimPrefix(info.Key, root+"/")] = info.Size
+		listing = append(listing, info)
 	}
 	if !c.present() {
 		return c
 	}
-	fsys := &teeFS{base: aip.NewStoreFS(ctx, c.st, root), obs: c.obs, m: a.meters[i]}
+	// The validator reads the directories from this listing: one listing
+	// of the object, not one per directory.
+	fsys := &teeFS{base: aip.NewListedStoreFS(ctx, c.st, root, listing), obs: c.obs, m: a.meters[i]}
 	c.valid = aip.ValidateObject(ctx, fsys, ".")
 	c.head, c.headErr = a.parseHead(ctx, root, c)
 	return c

@@ -103,7 +103,11 @@ const maxCapture = 64 << 20
 // observation is what one pass over an object's files in one store saw:
 // the SHA-512 of every file read to its end, read errors, and the bytes of
 // the inventories' sidecars and of the root inventory.
+//
+// The OCFL validator reads content files concurrently: the teeFS's
+// updates hold mu. The auditor's own reads come after the validation.
 type observation struct {
+	mu       sync.Mutex
 	digests  map[string]string // path relative to the object root -> SHA-512
 	readErrs map[string]error
 	captured map[string][]byte
@@ -133,7 +137,9 @@ func (t *teeFS) Open(name string) (fs.File, error) {
 	f, err := t.base.Open(name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) && name != "." {
+			t.obs.mu.Lock()
 			t.obs.readErrs[name] = err
+			t.obs.mu.Unlock()
 		}
 		return nil, err
 	}
@@ -188,14 +194,18 @@ func (f *teeFile) Read(p []byte) (int, error) {
 		f.done = true
 		obs := f.fs.obs
 		f.sum = hex.EncodeToString(f.h.Sum(nil))
+		obs.mu.Lock()
 		obs.digests[f.name] = f.sum
 		delete(obs.readErrs, f.name)
 		obs.files++
 		if f.buf != nil {
 			obs.captured[f.name] = f.buf
 		}
+		obs.mu.Unlock()
 	case err != nil:
+		f.fs.obs.mu.Lock()
 		f.fs.obs.readErrs[f.name] = err
+		f.fs.obs.mu.Unlock()
 	}
 	return n, err
 }
