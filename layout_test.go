@@ -17,6 +17,7 @@ const module = "github.com/magazin-archiv/magazin"
 var thirdParty = map[string][]string{
 	"preservation/catalog":     {"github.com/dgraph-io/badger/v4"},
 	"preservation/store/s3":    {"github.com/minio/minio-go/v7"},
+	"preservation/store/fs":    {"golang.org/x/sys"}, // O_TMPFILE and linkat for Put
 	"preservation/aip":         {"golang.org/x/crypto"},
 	"preservation/aip/aiptest": {"github.com/srerickson/ocfl-go"},
 	"ingest/identify":          {"github.com/richardlehane/siegfried"},

@@ -8,8 +8,10 @@
 //     and can be checked by independent tools. Keys whose first segment is
 //     ".tmp" are refused with store.ErrInvalidKey.
 //   - Put is durable when it returns: the content is streamed into a
-//     temporary file in .tmp while its size and SHA-512 are checked, the file
-//     is fsynced, made read-only and hard-linked to its key (link(2) never
+//     temporary file in .tmp while its size and SHA-512 are checked (on
+//     Linux an unnamed one, O_TMPFILE, which has no directory entry and
+//     vanishes in a crash; elsewhere a named one, removed after the link),
+//     the file is fsynced, made read-only and hard-linked to its key (link(2) never
 //     replaces an existing file, so racing writers cannot overwrite each
 //     other), and every directory created or changed on the way is fsynced.
 //     Directory fsyncs use group commit: a Put waits for an fsync of its
@@ -52,6 +54,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/magazin-archiv/magazin/preservation/store"
@@ -64,6 +67,9 @@ const tmpDir = ".tmp"
 type Store struct {
 	root string
 	dirs *dirSyncer
+	// noAnon is set once unnamed temporary files turned out not to be
+	// available (writeAnon).
+	noAnon atomic.Bool
 }
 
 var (
@@ -131,13 +137,66 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sh
 	if info, found, err := s.existing(ctx, key, size, sha512); found {
 		return info, err
 	}
+	if !s.noAnon.Load() {
+		f, info, err := s.writeAnon(ctx, r, size, sha512)
+		if err == nil {
+			defer f.Close()
+			info.Key = key
+			return s.link(ctx, func(target string) error { return linkAnon(f, target) }, info)
+		}
+		if !errors.Is(err, errNoAnon) {
+			return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: classify(err)}
+		}
+		s.noAnon.Store(true)
+	}
 	tmp, info, err := s.writeTemp(ctx, r, size, sha512)
 	if err != nil {
 		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: classify(err)}
 	}
 	defer os.Remove(tmp)
 	info.Key = key
-	return s.link(ctx, tmp, info)
+	return s.link(ctx, func(target string) error { return os.Link(tmp, target) }, info)
+}
+
+// errNoAnon reports that unnamed temporary files (O_TMPFILE) cannot be
+// made here; Put then writes a named one.
+var errNoAnon = errors.New("no unnamed temporary files")
+
+// writeAnon is writeTemp into an unnamed file (O_TMPFILE), which returns
+// the open file for linkAnon. Nothing is added to or removed from the temp
+// directory, so concurrent Puts do not contend for it, and a crash leaves
+// no temporary file behind. errNoAnon: not available here.
+func (s *Store) writeAnon(ctx context.Context, r io.Reader, size int64, sha512 string) (f *os.File, info store.Info, err error) {
+	dir := filepath.Join(s.root, tmpDir)
+	f, err = openAnon(dir)
+	if errors.Is(err, iofs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, store.Info{}, err
+		}
+		f, err = openAnon(dir)
+	}
+	if err != nil {
+		return nil, store.Info{}, err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	if _, err = io.Copy(f, store.NewVerifier(ctx, r, size, sha512)); err != nil {
+		return nil, store.Info{}, err
+	}
+	if err = f.Chmod(0o444); err != nil {
+		return nil, store.Info{}, err
+	}
+	if err = f.Sync(); err != nil {
+		return nil, store.Info{}, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, store.Info{}, err
+	}
+	return f, store.Info{Size: size, SHA512: sha512, Modified: fi.ModTime()}, nil
 }
 
 // existing compares the object under key, if there is one, with the
@@ -206,8 +265,9 @@ func (s *Store) writeTemp(ctx context.Context, r io.Reader, size int64, sha512 s
 	return f.Name(), store.Info{Size: size, SHA512: sha512, Modified: fi.ModTime()}, nil
 }
 
-// link makes the verified temporary file tmp the object info.Key.
-func (s *Store) link(ctx context.Context, tmp string, info store.Info) (store.Info, error) {
+// link makes the verified temporary file the object info.Key: linkTo
+// links it to a path (link(2): an existing file is never replaced).
+func (s *Store) link(ctx context.Context, linkTo func(target string) error, info store.Info) (store.Info, error) {
 	target := s.path(info.Key)
 	var err error
 	// A concurrent Remove may delete an emptied parent directory between
@@ -216,7 +276,7 @@ func (s *Store) link(ctx context.Context, tmp string, info store.Info) (store.In
 		if err = s.mkdirs(filepath.Dir(target)); err != nil {
 			break
 		}
-		err = os.Link(tmp, target)
+		err = linkTo(target)
 		if err == nil {
 			if err = s.dirs.sync(filepath.Dir(target)); err != nil {
 				break
