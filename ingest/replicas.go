@@ -27,7 +27,9 @@ const writeParallel = 16
 // becomes visible in any store before every store holds it:
 //
 //  1. every file of every object except its root inventory and the root
-//     inventory's sidecar goes to every store, and is read back;
+//     inventory's sidecar goes to every store, and is read back (by the
+//     writer, as soon as the store has it durably: reading and hashing one
+//     file then overlaps with the fsyncs of the others);
 //  2. then the root inventories and sidecars, which make an OCFL object
 //     complete (aip.Scan, `magazin rebuild` and OCFL validators see only
 //     objects that have them), go to every store and are read back.
@@ -57,11 +59,6 @@ func (in *Ingester) replicate(ctx context.Context, objs []*aip.Object, beforeCom
 	for i, st := range in.stores {
 		holds[i] = newHoldBack(st, objs)
 		if err := writeObjects(ctx, holds[i], objs); err != nil {
-			return err
-		}
-	}
-	for _, h := range holds {
-		if err := readBack(ctx, h.Store, h.written); err != nil {
 			return err
 		}
 	}
@@ -196,14 +193,15 @@ type written struct {
 
 // holdBack is a store that passes every Put on to its store except those
 // of the objects' root inventories and sidecars: it keeps their content
-// and reports them stored. It records everything put.
+// and reports them stored. It reads every file it passed on back from the
+// store and checks it before its Put returns, and records everything put.
 type holdBack struct {
 	store.Store
 	hold  map[string]bool
 	roots []string // the objects' roots
 
 	mu        sync.Mutex
-	written   []written // put into the store, in order
+	written   []written // put into the store and read back, in order
 	tried     []string  // keys in the objects put or tried, in order
 	held      []written // kept back, in order
 	committed int       // held objects replicate has put
@@ -239,12 +237,16 @@ func (h *holdBack) Put(ctx context.Context, key string, r io.Reader, size int64,
 			h.mu.Unlock()
 		}
 		info, err := h.Store.Put(ctx, key, r, size, sha512)
-		if err == nil {
-			h.mu.Lock()
-			h.written = append(h.written, w)
-			h.mu.Unlock()
+		if err != nil {
+			return info, err
 		}
-		return info, err
+		if err := readBackOne(ctx, h.Store, w); err != nil {
+			return store.Info{}, fmt.Errorf("ingest: read-back from %s: %w", h.Store, err)
+		}
+		h.mu.Lock()
+		h.written = append(h.written, w)
+		h.mu.Unlock()
+		return info, nil
 	}
 	if err := store.CheckPut(ctx, key, size, sha512); err != nil {
 		return store.Info{}, &iofs.PathError{Op: "put", Path: key, Err: err}
