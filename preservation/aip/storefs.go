@@ -58,9 +58,10 @@ func NewListedStoreFS(ctx context.Context, st store.Store, prefix string, listin
 				break
 			}
 			seen[name] = true
-			fi := fileInfo{name: path.Base(name), dir: isDir}
+			// A directory has the time of its first object, as in ReadDir.
+			fi := fileInfo{name: path.Base(name), mod: info.Modified, dir: isDir}
 			if !isDir {
-				fi.size, fi.mod = info.Size, info.Modified
+				fi.size = info.Size
 			}
 			parent := path.Dir(name)
 			s.dirs[parent] = append(s.dirs[parent], fs.FileInfoToDirEntry(fi))
