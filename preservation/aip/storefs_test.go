@@ -1,6 +1,7 @@
 package aip_test
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"reflect"
@@ -90,7 +91,7 @@ func TestListedStoreFSMatchesStoreFS(t *testing.T) {
 	if err != nil || n < 5 {
 		t.Fatalf("walked %d directories: %v", n, err)
 	}
-	if _, err := fs.ReadDir(listed, "v1/missing"); !errorsIsNotExist(err) {
+	if _, err := fs.ReadDir(listed, "v1/missing"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("ReadDir of a missing directory: %v, want fs.ErrNotExist", err)
 	}
 	want := aip.ValidateObject(ctx, live, ".")
@@ -137,5 +138,3 @@ func TestValidateObjectFindingsInPathOrder(t *testing.T) {
 		}
 	}
 }
-
-func errorsIsNotExist(err error) bool { return err != nil && strings.Contains(err.Error(), fs.ErrNotExist.Error()) }
