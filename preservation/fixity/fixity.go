@@ -477,8 +477,24 @@ func (a *auditor) observe(ctx context.Context, i int, root string) *copyState {
 	// The validator reads the directories from this listing: one listing
 	// of the object, not one per directory.
 	fsys := &teeFS{base: aip.NewListedStoreFS(ctx, c.st, root, listing), obs: c.obs, m: a.meters[i]}
+	// The validator reads the root inventory and its sidecar first; the
+	// head is parsed from those bytes while it reads the content.
+	parsed := make(chan struct{})
+	fsys.rootRead = func(raw, side []byte) {
+		go func() {
+			defer close(parsed)
+			c.head, c.headErr = headFrom(root, raw, side, c.i)
+		}()
+	}
 	c.valid = aip.ValidateObject(ctx, fsys, ".")
-	c.head, c.headErr = a.parseHead(ctx, root, c)
+	c.obs.mu.Lock()
+	called := fsys.called
+	c.obs.mu.Unlock()
+	if called {
+		<-parsed
+	} else {
+		c.head, c.headErr = a.parseHead(ctx, root, c)
+	}
 	return c
 }
 

@@ -130,6 +130,11 @@ type teeFS struct {
 	base *aip.StoreFS
 	obs  *observation
 	m    *meter
+	// rootRead, if set, is called once, when the root inventory and its
+	// sidecar have both been captured, with their bytes: the audit parses
+	// the head while the validator goes on reading.
+	rootRead func(raw, side []byte)
+	called   bool // rootRead was called; guarded by obs.mu
 }
 
 // Open implements fs.FS.
@@ -201,7 +206,16 @@ func (f *teeFile) Read(p []byte) (int, error) {
 		if f.buf != nil {
 			obs.captured[f.name] = f.buf
 		}
+		raw, okRaw := obs.captured["inventory.json"]
+		side, okSide := obs.captured["inventory.json.sha512"]
+		call := f.fs.rootRead != nil && !f.fs.called && okRaw && okSide
+		if call {
+			f.fs.called = true
+		}
 		obs.mu.Unlock()
+		if call {
+			f.fs.rootRead(raw, side)
+		}
 	case err != nil:
 		f.fs.obs.mu.Lock()
 		f.fs.obs.readErrs[f.name] = err

@@ -579,16 +579,24 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, store.Info,
 
 // open opens the regular file under key.
 func (s *Store) open(ctx context.Context, op, key string) (*os.File, store.Info, error) {
-	info, err := s.stat(ctx, op, key)
-	if err != nil {
+	if err := checkKey(op, key); err != nil {
 		return nil, store.Info{}, err
 	}
-	f, err := os.Open(s.path(key))
+	if err := ctx.Err(); err != nil {
+		return nil, store.Info{}, &iofs.PathError{Op: op, Path: key, Err: err}
+	}
+	f, size, mod, err := openRegular(s.path(key))
+	if errors.Is(err, errNotRegular) {
+		return nil, store.Info{}, &iofs.PathError{Op: op, Path: key, Err: iofs.ErrNotExist}
+	}
 	if err != nil {
 		return nil, store.Info{}, pathError(op, key, err)
 	}
-	return f, info, nil
+	return f, store.Info{Key: key, Size: size, Modified: mod}, nil
 }
+
+// errNotRegular reports that openRegular found no regular file.
+var errNotRegular = errors.New("not a regular file")
 
 // Stat implements store.Store.
 func (s *Store) Stat(ctx context.Context, key string) (store.Info, error) {
@@ -713,7 +721,12 @@ func (s *Store) walk(ctx context.Context, dirKey, namePrefix string, yield func(
 		yield(store.Info{}, err)
 		return false
 	}
-	entries, err := os.ReadDir(s.path(dirKey))
+	d, err := os.Open(s.path(dirKey))
+	var entries []iofs.DirEntry
+	if err == nil {
+		defer d.Close()
+		entries, err = d.ReadDir(-1)
+	}
 	if err != nil {
 		if errors.Is(err, iofs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			return true
@@ -756,7 +769,7 @@ func (s *Store) walk(ctx context.Context, dirKey, namePrefix string, yield func(
 			yield(store.Info{}, err)
 			return false
 		}
-		fi, err := ent.e.Info()
+		size, mod, err := statAt(d, ent.e.Name())
 		if errors.Is(err, iofs.ErrNotExist) {
 			continue // removed meanwhile
 		}
@@ -764,7 +777,7 @@ func (s *Store) walk(ctx context.Context, dirKey, namePrefix string, yield func(
 			yield(store.Info{}, pathError("list", key, err))
 			return false
 		}
-		if !yield(store.Info{Key: key, Size: fi.Size(), Modified: fi.ModTime()}, nil) {
+		if !yield(store.Info{Key: key, Size: size, Modified: mod}, nil) {
 			return false
 		}
 	}

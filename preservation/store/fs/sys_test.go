@@ -2,11 +2,16 @@ package fs
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/storetest"
@@ -85,5 +90,69 @@ func TestPutWritesUnnamedTemp(t *testing.T) {
 		if fi, _ := os.Stat(filepath.Join(dir, "ocfl", "a", "b")); fi.Mode().Perm() != 0o444 {
 			t.Errorf("named=%v: mode %v, want 0444", named, fi.Mode())
 		}
+	}
+}
+
+// Get, Stat and List see regular files only: a symbolic link, a FIFO (whose
+// opening would wait for a writer) or a directory under a key is no object.
+func TestOnlyRegularFiles(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s, err := New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("Inhalt")
+	if _, err := s.Put(ctx, "ocfl/a/file", bytes.NewReader(data), int64(len(data)), storetest.Digest(data)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "ocfl", "a", "file"), filepath.Join(dir, "ocfl", "a", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "ocfl", "a", "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"ocfl/a/link", "ocfl/a/fifo", "ocfl/a"} {
+		done := make(chan error, 1)
+		go func() {
+			rc, _, err := s.Get(ctx, key)
+			if err == nil {
+				rc.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, iofs.ErrNotExist) {
+				t.Errorf("Get(%s): err = %v, want fs.ErrNotExist", key, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Get(%s) still waits after 10 s", key)
+		}
+		if _, err := s.Stat(ctx, key); !errors.Is(err, iofs.ErrNotExist) {
+			t.Errorf("Stat(%s): err = %v, want fs.ErrNotExist", key, err)
+		}
+	}
+	rc, info, err := s.Get(ctx, "ocfl/a/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data) || info.Size != int64(len(data)) || info.Modified.IsZero() {
+		t.Errorf("Get: %q, %+v", got, info)
+	}
+	var keys []string
+	for info, err := range s.List(ctx, "ocfl/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Size != int64(len(data)) || info.Modified.IsZero() {
+			t.Errorf("List: %+v", info)
+		}
+		keys = append(keys, info.Key)
+	}
+	if !slices.Equal(keys, []string{"ocfl/a/file"}) {
+		t.Errorf("List: %q, want only ocfl/a/file", keys)
 	}
 }
