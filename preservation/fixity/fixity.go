@@ -285,16 +285,22 @@ func (a *auditor) run(ctx context.Context) error {
 		total = min(total, a.opts.Limit)
 	}
 	a.opts.Progress.SetTotal(int64(total))
+	limited := a.opts.Limit > 0 && len(roots) > a.opts.Limit
+	roots = roots[:total]
+	seen := a.observeAhead(ctx, roots)
+	defer seen.stop()
 	for n, root := range roots {
-		if a.opts.Limit > 0 && n == a.opts.Limit {
-			return nil
-		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := a.object(ctx, root, expected[root]); err != nil {
+		copies := seen.copies(n)
+		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := a.object(ctx, root, expected[root], copies); err != nil {
+			return err
+		}
+		seen.done()
 		a.rep.Last = root
 		a.rep.Objects++
 		a.opts.Progress.Add(1)
@@ -304,8 +310,78 @@ func (a *auditor) run(ctx context.Context) error {
 			}
 		}
 	}
-	a.rep.Complete = true
+	a.rep.Complete = !limited
 	return nil
+}
+
+// observeAhead is how many objects are observed (listed, validated and
+// hashed in every store) or audited at once: while the audit compares,
+// records and repairs one object, the next is read, so that small objects
+// keep both cores busy too.
+const observeAhead = 2
+
+// observer observes objects ahead of the audit, in root order.
+type observer struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	slots   chan struct{}
+	results []chan []*copyState
+}
+
+// observeAhead starts observing roots in order, at most observeAhead
+// objects at a time counting the one the audit is at: copies(n) waits for
+// root n, done(n) frees its slot.
+func (a *auditor) observeAhead(ctx context.Context, roots []string) *observer {
+	ctx, cancel := context.WithCancel(ctx)
+	o := &observer{ctx: ctx, cancel: cancel, slots: make(chan struct{}, observeAhead),
+		results: make([]chan []*copyState, len(roots))}
+	for n := range roots {
+		o.results[n] = make(chan []*copyState, 1)
+	}
+	o.wg.Go(func() {
+		for n, root := range roots {
+			select {
+			case o.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			o.wg.Go(func() { o.results[n] <- a.observeAll(ctx, root) })
+		}
+	})
+	return o
+}
+
+// copies returns the observation of root n, or nil when the context was
+// cancelled first.
+func (o *observer) copies(n int) []*copyState {
+	select {
+	case c := <-o.results[n]:
+		return c
+	case <-o.ctx.Done():
+		return nil
+	}
+}
+
+// done reports that the audit of the object whose copies were returned
+// last is finished.
+func (o *observer) done() { <-o.slots }
+
+// stop ends the observations still running and waits for them.
+func (o *observer) stop() {
+	o.cancel()
+	o.wg.Wait()
+}
+
+// observeAll observes root in every store at once.
+func (a *auditor) observeAll(ctx context.Context, root string) []*copyState {
+	copies := make([]*copyState, len(a.stores))
+	var wg sync.WaitGroup
+	for i := range a.stores {
+		wg.Go(func() { copies[i] = a.observe(ctx, i, root) })
+	}
+	wg.Wait()
+	return copies
 }
 
 // roots lists the object roots of every store and of the catalog, sorted.
@@ -430,7 +506,8 @@ type copyState struct {
 	head    *head
 	headErr error
 	damage  []damage
-	bytes   int64 // read from the store for this copy
+	m       *meter // counts what is read for this copy
+	bytes   int64  // read from the store for this copy
 }
 
 func (c *copyState) present() bool { return len(c.listed) > 0 }
@@ -455,13 +532,12 @@ type damage struct {
 
 // observe lists and reads the copy of root in store i.
 func (a *auditor) observe(ctx context.Context, i int, root string) *copyState {
-	c := &copyState{i: i, st: a.stores[i], listed: map[string]int64{}, obs: newObservation()}
+	c := &copyState{i: i, st: a.stores[i], listed: map[string]int64{}, obs: newObservation(), m: a.meters[i].child()}
 	if a.down[i] != nil {
 		c.listErr = a.down[i]
 		return c
 	}
-	before := a.meters[i].total()
-	defer func() { c.bytes = a.meters[i].total() - before }()
+	defer func() { c.bytes = c.m.total() }()
 	var listing []store.Info
 	for info, err := range c.st.List(ctx, root+"/") {
 		if err != nil {
@@ -476,7 +552,7 @@ func (a *auditor) observe(ctx context.Context, i int, root string) *copyState {
 	}
 	// The validator reads the directories from this listing: one listing
 	// of the object, not one per directory.
-	fsys := &teeFS{base: aip.NewListedStoreFS(ctx, c.st, root, listing), obs: c.obs, m: a.meters[i]}
+	fsys := &teeFS{base: aip.NewListedStoreFS(ctx, c.st, root, listing), obs: c.obs, m: c.m}
 	// The validator reads the root inventory and its sidecar first; the
 	// head is parsed from those bytes while it reads the content.
 	parsed := make(chan struct{})
@@ -513,7 +589,7 @@ func (a *auditor) content(ctx context.Context, root string, c *copyState, rel st
 	if _, ok := c.obs.digests[rel]; ok {
 		return nil, fmt.Errorf("%s is larger than %d bytes", rel, maxCapture)
 	}
-	d, b, err := readDigest(ctx, c.st, root, rel, a.meters[c.i])
+	d, b, err := readDigest(ctx, c.st, root, rel, c.m)
 	if err != nil {
 		c.obs.readErrs[rel] = err
 		return nil, err
@@ -792,8 +868,8 @@ func (a *auditor) compare(ctx context.Context, root string, c *copyState, want m
 	if c.listErr != nil {
 		return nil
 	}
-	before := a.meters[c.i].total()
-	defer func() { c.bytes += a.meters[c.i].total() - before }()
+	before := c.m.total()
+	defer func() { c.bytes += c.m.total() - before }()
 	for _, rel := range slices.Sorted(mapsKeys(want)) {
 		w := want[rel]
 		if _, ok := c.listed[rel]; !ok {
@@ -804,7 +880,7 @@ func (a *auditor) compare(ctx context.Context, root string, c *copyState, want m
 		if !ok && c.obs.readErrs[rel] == nil {
 			var b []byte
 			var err error
-			d, b, err = readDigest(ctx, c.st, root, rel, a.meters[c.i])
+			d, b, err = readDigest(ctx, c.st, root, rel, c.m)
 			if err := ctx.Err(); err != nil {
 				return err
 			}
@@ -901,18 +977,9 @@ func objectID(root string, ref *head, exp *preservation.AIP, copies []*copyState
 	return ""
 }
 
-// object audits (and repairs) one object in every store and records the
-// results.
-func (a *auditor) object(ctx context.Context, root string, exp *preservation.AIP) error {
-	copies := make([]*copyState, len(a.stores))
-	var wg sync.WaitGroup
-	for i := range a.stores {
-		wg.Go(func() { copies[i] = a.observe(ctx, i, root) })
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
+// object audits (and repairs) one object in every store, as observeAll
+// saw it there, and records the results.
+func (a *auditor) object(ctx context.Context, root string, exp *preservation.AIP, copies []*copyState) error {
 	if !slices.ContainsFunc(copies, func(c *copyState) bool { return c.head != nil }) {
 		borrowHeads(root, copies)
 	}

@@ -58,18 +58,27 @@ func (l *limiter) wait(ctx context.Context, n int) error {
 	}
 }
 
-// meter counts and paces the bytes read from one store.
+// meter counts and paces the bytes read from one store, or (a child
+// meter) from one copy of an object, passing them on to its store's meter.
 type meter struct {
-	ctx   context.Context
-	lim   *limiter
-	mu    sync.Mutex
-	bytes int64
+	ctx    context.Context
+	lim    *limiter
+	parent *meter
+	mu     sync.Mutex
+	bytes  int64
 }
+
+// child returns a meter that counts on its own and passes every byte on
+// to m: copies of two objects may be read from one store at once.
+func (m *meter) child() *meter { return &meter{ctx: m.ctx, parent: m} }
 
 func (m *meter) add(n int) error {
 	m.mu.Lock()
 	m.bytes += int64(n)
 	m.mu.Unlock()
+	if m.parent != nil {
+		return m.parent.add(n)
+	}
 	return m.lim.wait(m.ctx, n)
 }
 

@@ -1,12 +1,17 @@
 package fixity_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/magazin-archiv/magazin/preservation/aip"
 	"github.com/magazin-archiv/magazin/preservation/fixity"
+	"github.com/magazin-archiv/magazin/preservation/journal"
 	"github.com/magazin-archiv/magazin/preservation/store"
 	"github.com/magazin-archiv/magazin/preservation/store/fs"
 )
@@ -99,4 +104,57 @@ func TestSecondAuditFindsChangesSinceTheFirst(t *testing.T) {
 			t.Fatalf("audit after adding a file: want OCFL_E023\n%s", dump(r))
 		}
 	})
+}
+
+// Objects are read ahead of the audit, two at a time, but each copy's
+// figures are its own (every file of the object read once, nothing of the
+// neighbours), the results come in root order, and damage in several
+// objects is reported for each.
+func TestObjectsReadAheadKeepTheirOwnFigures(t *testing.T) {
+	a, b := newStores()
+	stores := []store.Store{a, b}
+	var cat catalog
+	for n := range 8 {
+		files := map[string]string{}
+		for i := range 1 + n*3 {
+			files["Akte/Datei-"+strconv.Itoa(i)+".txt"] = strings.Repeat("Inhalt ", 1+n*100+i)
+		}
+		cat = append(cat, writeAIP(t, 100+n, files, stores...))
+	}
+	flip(t, a, contentKey(cat[2], "Akte/Datei-1.txt"))
+	flip(t, b, contentKey(cat[5], "Akte/Datei-4.txt"))
+	ap := &applied{}
+	r := audit(t, stores, fixity.Options{Catalog: cat, Journal: journal.New(a, b), Apply: ap})
+	if r.Objects != len(cat) || !r.Complete || len(r.Findings) != 2 {
+		t.Fatalf("report:\n%s", dump(r))
+	}
+	if !hasProblem(r, "mem://a", "OCFL_E092", "Datei-1.txt") || !hasProblem(r, "mem://b", "OCFL_E092", "Datei-4.txt") ||
+		r.Findings[0].ID != string(cat[2].ID) || r.Findings[1].ID != string(cat[5].ID) {
+		t.Errorf("findings:\n%s", dump(r))
+	}
+	size := map[string]int64{} // object root -> bytes of its files
+	for info, err := range a.List(t.Context(), aip.RootPrefix+"/") {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if root := strings.Join(strings.SplitN(info.Key, "/", 6)[:5], "/"); strings.Count(info.Key, "/") >= 5 {
+			size[root] += info.Size
+		}
+	}
+	var roots []string
+	for _, e := range ap.entries(fixity.KindAudit) {
+		var ev fixity.AuditEvent
+		if err := json.Unmarshal(e.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Bytes != size[ev.Root] {
+			t.Errorf("%s in %s: %d bytes read, the object has %d", ev.Root, ev.Store, ev.Bytes, size[ev.Root])
+		}
+		if len(roots) == 0 || roots[len(roots)-1] != ev.Root {
+			roots = append(roots, ev.Root)
+		}
+	}
+	if len(roots) != len(cat) || !slices.IsSorted(roots) {
+		t.Errorf("audit events for the roots %q, want %d in order", roots, len(cat))
+	}
 }
