@@ -166,9 +166,9 @@ var errNoAnon = errors.New("no unnamed temporary files")
 // the open file for linkAnon. Nothing is added to or removed from the temp
 // directory, so concurrent Puts do not contend for it, and a crash leaves
 // no temporary file behind. errNoAnon: not available here.
-func (s *Store) writeAnon(ctx context.Context, r io.Reader, size int64, sha512 string) (f *os.File, info store.Info, err error) {
+func (s *Store) writeAnon(ctx context.Context, r io.Reader, size int64, sha512 string) (_ *os.File, _ store.Info, err error) {
 	dir := filepath.Join(s.root, tmpDir)
-	f, err = openAnon(dir)
+	f, err := openAnon(dir)
 	if errors.Is(err, iofs.ErrNotExist) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, store.Info{}, err
@@ -180,7 +180,7 @@ func (s *Store) writeAnon(ctx context.Context, r io.Reader, size int64, sha512 s
 	}
 	defer func() {
 		if err != nil {
-			f.Close()
+			f.Close() // the unnamed file vanishes with its last descriptor
 		}
 	}()
 	if _, err = io.Copy(f, store.NewVerifier(ctx, r, size, sha512)); err != nil {

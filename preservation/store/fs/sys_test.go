@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -154,5 +155,37 @@ func TestOnlyRegularFiles(t *testing.T) {
 	}
 	if !slices.Equal(keys, []string{"ocfl/a/file"}) {
 		t.Errorf("List: %q, want only ocfl/a/file", keys)
+	}
+}
+
+// A Put that fails (here: content that does not have the declared digest,
+// or is shorter than declared) closes its temporary file at once: on a
+// full disk, a descriptor left to the garbage collector keeps the space
+// and the mount busy.
+func TestFailedPutClosesItsFile(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := storetest.Data(5, 50_000)
+	open := func() int {
+		es, err := os.ReadDir("/proc/self/fd")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	before := open()
+	for i := range 20 {
+		key := "ocfl/x/" + strconv.Itoa(i)
+		if _, err := s.Put(t.Context(), key, bytes.NewReader(data), int64(len(data)), storetest.Digest([]byte("other"))); !errors.Is(err, store.ErrDigestMismatch) {
+			t.Fatalf("Put with a wrong digest: %v", err)
+		}
+		if _, err := s.Put(t.Context(), key, bytes.NewReader(data[:100]), int64(len(data)), storetest.Digest(data)); !errors.Is(err, store.ErrSizeMismatch) {
+			t.Fatalf("Put of too little: %v", err)
+		}
+	}
+	if after := open(); after != before {
+		t.Errorf("%d descriptors open after 40 failed Puts, %d before", after, before)
 	}
 }
