@@ -26,8 +26,18 @@ type Verification struct {
 func Verify(ctx context.Context, st store.Store, id string) (*Verification, error) {
 	v := &Verification{ID: id, Store: st.String()}
 	root := ObjectKey(id)
-	fsys := NewStoreFS(ctx, st, root)
-	if _, err := fsys.ReadDir("."); err != nil || !hasObject(ctx, st, root) {
+	// One listing of the object serves every directory the validator reads.
+	var listing []store.Info
+	var lerr error
+	for info, err := range st.List(ctx, root+"/") {
+		if err != nil {
+			lerr = err
+			break
+		}
+		listing = append(listing, info)
+	}
+	fsys := NewListedStoreFS(ctx, st, root, listing)
+	if lerr != nil || len(listing) == 0 || !hasObject(ctx, st, root) {
 		v.Problems = append(v.Problems, preservation.Problem{Code: "AIP_MISSING", Severity: preservation.SeverityError,
 			Path: root, Message: fmt.Sprintf("object %s not found in %s", id, st)})
 		return v, ctx.Err()
