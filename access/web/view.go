@@ -12,6 +12,7 @@ import (
 	"github.com/magazin-archiv/magazin/access/closure"
 	"github.com/magazin-archiv/magazin/access/search"
 	"github.com/magazin-archiv/magazin/preservation"
+	"github.com/magazin-archiv/magazin/preservation/aip"
 )
 
 var funcs = template.FuncMap{
@@ -178,7 +179,7 @@ func newFileView(unitID string, f preservation.File) (fileView, bool) {
 		return fileView{}, false
 	}
 	base := unitURL(unitID)
-	v := fileView{Name: f.Name, PUID: f.PUID, Size: f.Size, Kind: kind(f),
+	v := fileView{Name: displayName(f), PUID: f.PUID, Size: f.Size, Kind: kind(f),
 		URL: base + "/file/" + part, DownloadURL: base + "/file/" + part + "?download=1"}
 	v.Format = f.FormatName
 	if f.FormatVersion != "" && !strings.Contains(f.FormatName, f.FormatVersion) {
@@ -189,6 +190,19 @@ func newFileView(unitID string, f preservation.File) (fileView, bool) {
 		v.ViewURL = base + "/view/" + part
 	}
 	return v, true
+}
+
+// displayName is a file's name for readers: its submitted name, but a
+// file an E-ARK package brought in a representation of its own, whose
+// submitted name is its package path ("representations/rep1/data/Akte
+// 1/Brief.pdf"), is named by the representation and the path inside its
+// data folder ("rep1/Akte 1/Brief.pdf").
+func displayName(f preservation.File) string {
+	rep, rest := aip.SplitRepresentation(f.Name)
+	if rep == "" || f.Name != f.Path {
+		return f.Name
+	}
+	return rep + "/" + rest
 }
 
 // hitView is one unit in a list (search hits, children, roots).
