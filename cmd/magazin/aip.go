@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -28,7 +30,7 @@ func aipCommand() *cli.Command {
 		Name:  "aip",
 		Usage: "inspect, export and verify archival information packages",
 		Subcommands: []*cli.Command{
-			{Name: "list", Usage: "list AIPs", Flags: []cli.Flag{jsonFlag}, Action: aipList},
+			{Name: "list", Usage: "list AIPs, oldest first", Flags: []cli.Flag{jsonFlag}, Action: aipList},
 			{Name: "show", Usage: "show one AIP", ArgsUsage: "ID", Flags: []cli.Flag{jsonFlag}, Action: aipShow},
 			{Name: "get", Usage: "export an AIP (checked) into a directory: its files, a BagIt bag or an E-ARK AIP", ArgsUsage: "ID",
 				Description: `--format files (default) copies the head version's logical files; bagit writes an RFC 8493 bag
@@ -71,6 +73,11 @@ func aipList(c *cli.Context) error {
 		list = append(list, aipSummary{ID: a.ID, Title: a.Title, Profile: a.Profile, Created: a.Created.UTC().Format("2006-01-02T15:04:05Z"),
 			Files: len(a.Files), Size: a.Size, Version: a.Version})
 	}
+	// Oldest first; the id (random) decides only among AIPs of one second
+	// and title, so the order does not depend on the ids drawn.
+	slices.SortFunc(list, func(a, b aipSummary) int {
+		return cmp.Or(cmp.Compare(a.Created, b.Created), cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID))
+	})
 	if c.Bool("json") {
 		return writeJSON(c.App.Writer, list)
 	}
