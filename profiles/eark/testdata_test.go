@@ -15,7 +15,7 @@ import (
 var testdataCases = map[string]testPackage{
 	"valid/sip-2024-017": {schemas: true},
 	// Two representations: the records (rep1) and access copies (rep2).
-	"valid/sip-2024-018-two-representations": {schemas: true, access: map[string]string{
+	"valid/sip-2024-018-two-representations": {access: map[string]string{
 		"Akte 1/Brief.txt": "Sehr geehrte Damen und Herren, (Zugangsfassung)\n", "Lesefassung.txt": "Bauakte Musterstraße 1\n"}},
 	"bad/CSIPSTR4_mets_xml_in_lower_case": {after: func(t *testing.T, root string) {
 		if err := os.Rename(filepath.Join(root, "METS.xml"), filepath.Join(root, "mets.xml")); err != nil {
